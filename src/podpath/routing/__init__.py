@@ -1,0 +1,1 @@
+"""Vendor-independent routing model: routes, routing policy, and (later) BGP simulation."""

@@ -1,0 +1,81 @@
+"""One routing-policy model for every dialect.
+
+A policy (an FRR route-map, a BIRD filter, a prefix-list applied to a neighbor,
+Cilium's GoBGP import policy) takes a `Route` and a `PolicyContext` and returns a
+`PolicyResult`: the verdict, the route as modified, and a trace of the clauses
+and statements evaluated, each with its file:line. The trace is what `podpath
+explain` shows; `decided_by` is the step that fixed the verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol as TypingProtocol
+
+from podpath.diagnostics import Loc
+from podpath.routing.route import IPAddress, Route
+
+
+class Verdict(str, Enum):
+    ACCEPT = "accept"
+    REJECT = "reject"
+
+
+class Direction(str, Enum):
+    IMPORT = "import"
+    EXPORT = "export"
+
+
+@dataclass(frozen=True)
+class PolicyContext:
+    """What a policy may know besides the route: the session it is applied on."""
+
+    direction: Direction = Direction.IMPORT
+    local_as: int | None = None
+    peer_as: int | None = None
+    peer_address: IPAddress | None = None
+    local_address: IPAddress | None = None
+    ibgp: bool | None = None
+    protocol_name: str | None = None  # BIRD protocol evaluating the filter
+    router_id: str | None = None
+    vrf: str | None = None
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One evaluated clause or statement. `effect` is a short machine-readable tag:
+    'match', 'no-match', 'set', 'accept', 'reject', 'continue', 'call', 'return',
+    'error', 'default', 'note'."""
+
+    loc: Loc | None
+    text: str
+    effect: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "location": self.loc.to_json() if self.loc else None,
+            "text": self.text,
+            "effect": self.effect,
+        }
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    verdict: Verdict
+    route: Route
+    trace: tuple[TraceStep, ...] = ()
+    decided_by: TraceStep | None = None
+    errors: tuple[str, ...] = field(default=())
+
+    @property
+    def accepted(self) -> bool:
+        return self.verdict is Verdict.ACCEPT
+
+
+class Policy(TypingProtocol):
+    """Anything that decides on a route: route-maps, BIRD filters, built-in policies."""
+
+    name: str
+
+    def evaluate(self, route: Route, ctx: PolicyContext) -> PolicyResult: ...
