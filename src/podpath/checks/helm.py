@@ -1,0 +1,119 @@
+"""Helm values and configuration-source consistency."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from podpath.checks.base import CheckContext, Finding, Fix, rule
+from podpath.cilium.chart import _norm, load_chart
+from podpath.cilium.settings import BY_CONFIGMAP, BY_HELM, KEYMAP, SUPPORTED_VERSIONS, minor
+from podpath.readers.yamlsrc import key_loc, walk_leaves
+
+
+def _configmap_spelling(path: str) -> str | None:
+    """A Helm path that is really a ConfigMap key spelled in Helm values ('enable-ipv6-masquerade', 'bpf.lbMode'
+    for bpf-lb-mode): return the matching ConfigMap key."""
+    n = _norm(path)
+    for km in KEYMAP:
+        if _norm(km.configmap) == n:
+            return km.configmap
+    return None
+
+
+@rule("HM001", "unknown-helm-key", "warning", "Helm value the Cilium chart does not have")
+def unknown_helm_key(ctx: CheckContext) -> Iterator[Finding]:
+    """Helm silently ignores values the chart does not read, so a misspelt key (for example the ConfigMap
+    spelling `enable-ipv6-masquerade` instead of `enableIPv6Masquerade`) leaves the default in effect. Keys are
+    checked against the real values.yaml of the stated Cilium version (data files generated from the chart).
+    When the misspelt key was meant to change a datapath setting and the default differs, it is an error."""
+    c = ctx.cilium
+    chart = load_chart(c.version.value)
+    if chart is None:
+        return
+    for doc in ctx.snap.helm_values:
+        for path, value, parent, key in walk_leaves(doc.data):
+            status, _ = chart.lookup(path)
+            if status != "unknown":
+                continue
+            # Report only the outermost unknown key of a subtree.
+            parent_path = path.rpartition(".")[0]
+            if parent_path and chart.lookup(parent_path)[0] == "unknown":
+                continue
+            loc = key_loc(parent, key, doc.file)
+            in_other = [v for v in SUPPORTED_VERSIONS if v != minor(c.version.value)
+                        and (ch := load_chart(v)) is not None and ch.lookup(path)[0] != "unknown"]
+            cm_key = _configmap_spelling(path)
+            suggestions = []
+            if cm_key and BY_CONFIGMAP.get(cm_key):
+                suggestions.append(BY_CONFIGMAP[cm_key].helm)
+            suggestions += [s for s in chart.suggest(path) if s not in suggestions]
+            ev = [f"checked against {chart.describe_source()}"]
+            if in_other:
+                ev.append(f"{path} exists in the chart of Cilium {', '.join(in_other)}, not in {minor(c.version.value)}")
+            severity = None
+            message = f"Helm value {path} is not a key of the Cilium {minor(c.version.value)} chart; Helm ignores it"
+            fix = Fix(f"Remove {path}" + (f" or rename it to {suggestions[0]}" if suggestions else ""), doc.file)
+            if suggestions:
+                target = suggestions[0]
+                km = BY_HELM.get(target)
+                message += f" (did you mean {target}?)"
+                if km is not None and not isinstance(value, dict):
+                    intended = km.render(value)
+                    effective = c.get(km.configmap)
+                    ev.append(f"{target} is in effect as {effective.value!r} ({effective.loc or effective.note or effective.origin}); "
+                              f"{path} asked for {intended!r}")
+                    if intended != effective.value:
+                        severity = "error"
+                        message += f": {target} stays {effective.value!r} instead of {intended!r}"
+                    from podpath.checks.base import nested_yaml
+
+                    fix = Fix(f"Rename {path} to {target}", doc.file, nested_yaml(target, intended))
+            yield ctx.finding(f"{doc.file}:{path}", message + ".", locations=[loc], evidence=ev, fix=fix, severity=severity)
+
+
+@rule("HM002", "helm-configmap-drift", "warning", "Helm values and the cilium-config ConfigMap disagree")
+def helm_drift(ctx: CheckContext) -> Iterator[Finding]:
+    """When the snapshot holds both the Helm values and the live `cilium-config` ConfigMap, the ConfigMap is what
+    the agent uses. A value that differs means the release was not applied (or was changed by hand)."""
+    snap = ctx.snap
+    if not snap.helm_values or not snap.configmaps:
+        return
+    from podpath.readers.yamlsrc import get_path, value_loc
+
+    for doc in snap.helm_values:
+        for km in KEYMAP:
+            parent_path, _, leaf = km.helm.rpartition(".")
+            parent = get_path(doc.data, parent_path) if parent_path else doc.data
+            if not isinstance(parent, dict) or leaf not in parent or parent[leaf] is None:
+                continue
+            intended = km.render(parent[leaf])
+            for cm in snap.configmaps:
+                if km.configmap in cm.data and cm.data[km.configmap][0] != intended:
+                    actual, cloc = cm.data[km.configmap]
+                    yield ctx.finding(km.configmap, f"Helm value {km.helm} is {intended!r} but the cilium-config "
+                                      f"ConfigMap has {km.configmap}: {actual!r}; the agent uses the ConfigMap.",
+                                      locations=[value_loc(parent, leaf, doc.file), cloc],
+                                      evidence=[f"{km.helm} ({value_loc(parent, leaf, doc.file)}) vs {km.configmap} ({cloc})"],
+                                      fix=Fix("Re-apply the Helm release (helm upgrade / flux reconcile) and restart the agents"))
+
+
+@rule("HM003", "cilium-version-mismatch", "warning", "Sources disagree on the Cilium version")
+def version_mismatch(ctx: CheckContext) -> Iterator[Finding]:
+    """The version decides defaults and semantics. If the manifest, the HelmRelease and `cilium status` name
+    different minor versions, the checks may use the wrong defaults."""
+    seen = []
+    m = ctx.snap.manifest
+    if m is not None and "cilium" in m.versions:
+        seen.append(("podpath.yaml", m.versions["cilium"]))
+    for d in ctx.snap.helm_values:
+        if d.chart_version is not None:
+            seen.append(("HelmRelease", d.chart_version))
+    for h in sorted(ctx.cluster.hosts.values(), key=lambda h: h.name):
+        if h.cilium_status is not None and h.cilium_status.version is not None:
+            seen.append((f"cilium status on {h.name}", h.cilium_status.version))
+    minors = {minor(v.value) for _, v in seen}
+    if len(minors) > 1:
+        yield ctx.finding("version", f"Sources name different Cilium versions ({', '.join(sorted(minors))}); podpath uses "
+                          f"{ctx.cilium.version.value}.", locations=[v.loc for _, v in seen],
+                          evidence=[f"{what}: {v.value} ({v.loc})" for what, v in seen],
+                          fix=Fix("State the running version in podpath.yaml (versions.cilium) or upgrade the stragglers"))

@@ -1,0 +1,1 @@
+"""Cilium knowledge: Helm chart facts per version and the agent's effective settings."""

@@ -1,0 +1,239 @@
+"""The `podpath` command: a thin layer over `podpath.load()` and the checks.
+
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it;
+2 unusable input or usage error (diagnostics on stderr as file:line:col)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from podpath import __version__
+from podpath.checks import Severity
+from podpath.report import check_document, rules_document, show_document
+from podpath.snapshot import Snapshot, load
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Offline verifier and troubleshooter for Kubernetes pod networking.")
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"podpath {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                              help="Print the version and exit.")) -> None:
+    """podpath reads a snapshot (a directory of your own config files and evidence) and checks it."""
+
+
+def _load(path: Path) -> Snapshot:
+    snap = load(path)
+    err = _err()
+    for d in snap.diagnostics:
+        style = {"error": "bold red", "warning": "yellow", "note": "dim"}[d.level.value]
+        err.print(f"[{style}]{escape(d.render())}[/]")
+    return snap
+
+
+def _json(doc: Any) -> None:
+    sys.stdout.write(json.dumps(doc, indent=2, sort_keys=False) + "\n")
+
+
+_HEADING = {"error": "ERRORS", "warning": "WARNINGS", "info": "INFO"}
+_SEV_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+@app.command()
+def check(snapshot: Path = typer.Argument(..., help="Snapshot directory (or a single file)."),
+          format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
+          fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="Exit 1 if a finding at or above this severity exists."),
+          rule: Optional[list[str]] = typer.Option(None, "--rule", "-r", help="Run only these rules (id or name)."),
+          ) -> None:
+    """Run every check and print findings grouped by severity."""
+    snap = _load(snapshot)
+    report = snap.check(rule)
+    if format is Format.json:
+        _json(check_document(snap, report))
+    else:
+        _print_check(snap, report)
+    if not snap.usable:
+        raise typer.Exit(2)
+    if fail_on is not FailOn.never and report.at_or_above(Severity(fail_on.value)):
+        raise typer.Exit(1)
+
+
+def _print_check(snap: Snapshot, report: Any) -> None:
+    out = _out()
+    v = snap.cilium.version
+    where = f"{v.loc}" if v.loc else "assumed: no version stated"
+    out.print(f"[bold]podpath {__version__}[/]  snapshot {escape(str(snap.root))}  "
+              f"(Cilium {escape(v.value)}, {escape(where)})")
+    for sev in Severity:
+        group = [f for f in report.findings if f.severity is sev]
+        if not group:
+            continue
+        out.print()
+        out.print(f"[{_SEV_STYLE[sev.value]}]{_HEADING[sev.value]} ({len(group)})[/]")
+        for f in group:
+            out.print()
+            out.print(f"[{_SEV_STYLE[sev.value]}]{f.rule}[/] {escape(f.name)} [dim]\\[{escape(f.subject)}][/]")
+            out.print(f"  {escape(f.message)}")
+            locs = sorted(set(f.locations))
+            for i, loc in enumerate(locs):
+                out.print(("  at " if i == 0 else "     ") + escape(str(loc)))
+            if f.evidence:
+                out.print("  evidence:")
+                for e in f.evidence:
+                    out.print(f"    - {escape(e)}")
+            if f.fix:
+                out.print(f"  fix: {escape(f.fix.description)}")
+                if f.fix.yaml:
+                    if f.fix.file:
+                        out.print(f"    in {escape(f.fix.file)}:")
+                    for line in f.fix.yaml.rstrip("\n").splitlines():
+                        out.print(f"      [green]{escape(line)}[/]")
+    c = report.counts()
+    out.print()
+    summary = f"{c['error']} error(s), {c['warning']} warning(s), {c['info']} info"
+    if not report.findings:
+        summary = "no findings"
+    out.print(f"[bold]Summary:[/] {summary}.")
+    if not report.complete:
+        n = sum(1 for u in snap.unsupported if u.affects_routes)
+        out.print(f"[yellow]Results may be incomplete:[/] {n} statement(s) that may affect routes are not modelled "
+                  "(`podpath show` lists them).")
+
+
+@app.command()
+def show(snapshot: Path = typer.Argument(..., help="Snapshot directory (or a single file)."),
+         format: Format = typer.Option(Format.text, "--format", "-f", help="Output format.")) -> None:
+    """Show what was loaded: nodes, families, pod/service CIDRs, Cilium settings and where each came from."""
+    snap = _load(snapshot)
+    doc = show_document(snap)
+    if format is Format.json:
+        _json(doc)
+    else:
+        _print_show(doc)
+    if not snap.usable:
+        raise typer.Exit(2)
+
+
+def _src(s: Any) -> str:
+    if not s:
+        return "-"
+    loc = s.get("location")
+    where = f"{loc['file']}:{loc['line']}" if loc and loc.get("line") else (loc["file"] if loc else s["origin"])
+    return f"{s['value']} ({where})"
+
+
+def _print_show(doc: dict[str, Any]) -> None:
+    out = _out()
+    out.print("[bold]Files[/]")
+    for f in doc["files"]:
+        out.print(f"  {escape(f['path'])}: {escape(f['kind'])}" + (f" (host {escape(f['host'])})" if f["host"] else ""))
+    out.print("\n[bold]Nodes[/]")
+    for n in doc["nodes"]:
+        addrs = ", ".join(f"{a['address']} ({a['type']})" for a in n["addresses"])
+        out.print(f"  {escape(n['name'])}{' [control-plane]' if n['control_plane'] else ''}: {escape(addrs)}")
+        for c in n["pod_cidrs"]:
+            out.print(f"    pod CIDR {escape(_src(c))}")
+    out.print("\n[bold]Families[/]")
+    for f in doc["families"]:
+        out.print(f"  {f['family']}: enabled={f['enabled']} masquerade={f['masquerade']} "
+                  f"native-routing-cidr={f['native_routing_cidr'] or '-'}")
+        for p in f["pod_subnets"]:
+            out.print(f"    pod subnet {escape(_src(p))}")
+        for p in f["service_subnets"]:
+            out.print(f"    service subnet {escape(_src(p))}")
+    if doc["segments"]:
+        out.print("\n[bold]L2 segments[/]")
+        for s in doc["segments"]:
+            out.print(f"  {escape(s['name'])}{' (inferred)' if s['inferred'] else ''}: "
+                      f"{', '.join(p['value'] for p in s['prefixes'])}; mtu {escape(_src(s['mtu']))}; "
+                      f"members {', '.join(s['members']) or '-'}")
+    hosts = [h for h in doc["hosts"] if h["interfaces"] or h["route_files"] or h["cilium_status"]]
+    if hosts:
+        out.print("\n[bold]Hosts[/]")
+        for h in hosts:
+            out.print(f"  {escape(h['name'])}")
+            for i in h["interfaces"]:
+                out.print(f"    {escape(i['name'])}: {', '.join(a['value'] for a in i['addresses'])} mtu {escape(_src(i['mtu']))}")
+            for r in h["route_files"]:
+                out.print(f"    routes from {escape(r)}")
+            if h["cilium_status"]:
+                out.print(f"    cilium status from {escape(h['cilium_status'])}")
+    c = doc["cilium"]
+    out.print("\n[bold]Cilium[/]" + (f" {escape(_src(c['version']))}" if c["present"] else ": no configuration found"))
+    if c["present"]:
+        out.print(f"  routing mode {c['routing_mode']}, BPF host routing {'yes' if c['bpf_host_routing'] else 'no'}")
+        for s in c["settings"]:
+            loc = s["location"]
+            where = f"{loc['file']}:{loc['line']}" if loc else (s["note"] or s["origin"])
+            tag = " (default)" if s["origin"] == "default" else ""
+            helm = f" [helm {s['helm_key']}]" if s["helm_key"] else ""
+            out.print(f"  {escape(s['key'])} = {escape(repr(s['value']))}{tag}{escape(helm)}  [dim]{escape(where)}[/]")
+    if doc["routers"]:
+        out.print("\n[bold]Routing daemons[/]")
+        for r in doc["routers"]:
+            out.print("  " + escape(json.dumps(r, sort_keys=True)))
+    if doc["unsupported"]:
+        out.print("\n[bold]Read but not modelled[/]")
+        for u in doc["unsupported"]:
+            loc = u["location"]
+            where = f"{loc['file']}:{loc['line']}" if loc.get("line") else loc["file"]
+            mark = "" if u["affects_routes"] else " (does not affect routes)"
+            out.print(f"  {escape(where)}: {escape(u['statement'])}: {escape(u['why'])}{mark}")
+
+
+@app.command()
+def rules(format: Format = typer.Option(Format.text, "--format", "-f")) -> None:
+    """List every check with its id, severity and documentation."""
+    doc = rules_document()
+    if format is Format.json:
+        _json(doc)
+        return
+    out = _out()
+    for r in doc:
+        out.print(f"[bold]{r['id']}[/] {r['name']} ({r['severity']}): {escape(r['title'])}")
+
+
+def main() -> None:
+    """Console-script entry point; never lets a Python traceback reach the user on bad input."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        raise SystemExit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""Small parsing helpers shared by readers: addresses and prefixes with diagnostics."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from podpath.diagnostics import Diagnostics, Loc
+from podpath.routing.route import IPAddress, IPNetwork
+
+
+def parse_prefix(raw: Any, loc: Loc, diags: Diagnostics, what: str = "CIDR") -> IPNetwork | None:
+    """Parse `10.0.0.0/8` (host bits set is reported, not fatal: the kernel and
+    Kubernetes both mask them, but it is almost always a typo)."""
+    text = str(raw).strip()
+    try:
+        return ipaddress.ip_network(text, strict=True)
+    except ValueError:
+        pass
+    try:
+        net = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        diags.error(loc, f"{what} {text!r} does not parse as an IPv4 or IPv6 prefix")
+        return None
+    diags.warning(loc, f"{what} {text!r} has host bits set; read as {net}")
+    return net
+
+
+def parse_address(raw: Any, loc: Loc, diags: Diagnostics, what: str = "address") -> IPAddress | None:
+    text = str(raw).strip()
+    try:
+        return ipaddress.ip_address(text.split("%")[0])
+    except ValueError:
+        diags.error(loc, f"{what} {text!r} is not an IP address")
+        return None
+
+
+def parse_interface(raw: Any, loc: Loc, diags: Diagnostics) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface | None:
+    text = str(raw).strip()
+    try:
+        if "/" not in text:
+            diags.warning(loc, f"address {text!r} has no prefix length; assuming a host route")
+        return ipaddress.ip_interface(text)
+    except ValueError:
+        diags.error(loc, f"interface address {text!r} does not parse (expected ADDRESS/LENGTH)")
+        return None

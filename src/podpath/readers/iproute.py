@@ -1,0 +1,253 @@
+"""Kernel route dumps: `ip [-4|-6] route [show table all]`, `ip -j route`,
+`talosctl get routes` (table and `-o yaml`)."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from typing import Any
+
+from podpath.diagnostics import Diagnostics, Loc
+from podpath.model.cluster import KernelRoute
+from podpath.routing.route import IPAddress, IPNetwork
+
+_ROUTE_TYPES = {"unicast", "local", "broadcast", "multicast", "throw", "unreachable", "prohibit", "blackhole", "nat", "anycast"}
+_KEYWORDS_WITH_ARG = {"via", "dev", "proto", "scope", "src", "metric", "table", "mtu", "pref", "expires",
+                      "advmss", "hoplimit", "initcwnd", "initrwnd", "realm", "weight", "onlink_dummy", "rto_min",
+                      "from", "tos", "dsfield", "features", "quickack", "congctl", "nhid", "encap", "window",
+                      "rtt", "rttvar", "ssthresh", "cwnd", "reordering", "fastopen_no_cookie", "as", "preference", "priority"}
+_TOKEN_RE = re.compile(r"\S+")
+_ROUTE_START = re.compile(
+    r"^(?:(?:unicast|local|broadcast|multicast|throw|unreachable|prohibit|blackhole|anycast)\s+)?"
+    r"(?:default|[0-9a-fA-F:.]+(?:/\d+)?)(?:\s|$)")
+
+
+def looks_like_ip_route(text: str) -> bool:
+    lines = [l for l in text.splitlines() if l.strip() and not l.lstrip().startswith("#")]
+    if not lines:
+        return False
+    starts = sum(1 for l in lines if not l[0].isspace() and _ROUTE_START.match(l))
+    conts = sum(1 for l in lines if l[0].isspace() and l.strip().startswith("nexthop"))
+    has_kw = any(re.search(r"\b(dev|via)\b", l) for l in lines)
+    return has_kw and starts + conts == len(lines)
+
+
+def _dst(raw: str, family_hint: int | None) -> IPNetwork:
+    if raw == "default":
+        return ipaddress.ip_network("::/0" if family_hint == 6 else "0.0.0.0/0")
+    return ipaddress.ip_network(raw, strict=False)
+
+
+def parse_ip_route_text(text: str, file: str, diags: Diagnostics) -> list[KernelRoute]:
+    routes: list[KernelRoute] = []
+    pending: dict[str, Any] | None = None
+    pending_loc: Loc | None = None
+
+    def flush() -> None:
+        nonlocal pending
+        if pending is not None:
+            r = _build(pending, pending_loc, diags)
+            if r is not None:
+                routes.append(r)
+        pending = None
+
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        toks = _TOKEN_RE.findall(line)
+        if line[0].isspace() and toks[0] == "nexthop" and pending is not None:
+            leg = _parse_attrs(toks[1:], Loc(file, lineno, 1), diags)
+            pending.setdefault("legs", []).append(leg)
+            continue
+        flush()
+        pending_loc = Loc(file, lineno, 1)
+        rtype = "unicast"
+        if toks[0] in _ROUTE_TYPES:
+            rtype = toks.pop(0)
+        if not toks:
+            diags.error(pending_loc, "expected a destination after the route type", line)
+            continue
+        pending = {"type": rtype, "dst": toks[0], "line": line}
+        pending.update(_parse_attrs(toks[1:], pending_loc, diags))
+    flush()
+    return routes
+
+
+def _parse_attrs(toks: list[str], loc: Loc, diags: Diagnostics) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t in _KEYWORDS_WITH_ARG and i + 1 < len(toks):
+            out.setdefault(t, toks[i + 1])
+            i += 2
+        else:
+            out.setdefault("flags", []).append(t)
+            i += 1
+    return out
+
+
+def _addr(raw: str | None) -> IPAddress | None:
+    if raw is None:
+        return None
+    if raw.startswith("inet6 ") or raw.startswith("inet "):
+        raw = raw.split()[1]
+    try:
+        return ipaddress.ip_address(raw)
+    except ValueError:
+        return None
+
+
+def _build(p: dict[str, Any], loc: Loc | None, diags: Diagnostics) -> KernelRoute | None:
+    via = _addr(p.get("via"))
+    hint = via.version if via else (6 if ":" in str(p.get("src", "")) else None)
+    try:
+        dst = _dst(p["dst"], hint)
+    except ValueError:
+        col = (p["line"].find(p["dst"]) + 1) if "line" in p else 1
+        diags.error(Loc(loc.file, loc.line, col) if loc else Loc("?"), f"route destination {p['dst']!r} is not a prefix",
+                    p.get("line"))
+        return None
+    legs = tuple((_addr(l.get("via")), l.get("dev")) for l in p.get("legs", []))
+    metric = p.get("metric") or p.get("preference") or p.get("priority")
+    return KernelRoute(
+        dst=dst, gateway=via, dev=p.get("dev"), protocol=p.get("proto"), scope=p.get("scope"),
+        src=_addr(p.get("src")), metric=int(metric) if metric and str(metric).isdigit() else None,
+        table=str(p.get("table", "main")), type=p.get("type", "unicast"),
+        mtu=int(p["mtu"]) if str(p.get("mtu", "")).isdigit() else None, nexthops=legs, loc=loc)
+
+
+def looks_like_ip_json(data: Any) -> bool:
+    return isinstance(data, list) and bool(data) and all(isinstance(x, dict) and "dst" in x for x in data)
+
+
+def parse_ip_route_json(text: str, file: str, diags: Diagnostics) -> list[KernelRoute]:
+    """`ip -j route` output. JSON has no line numbers per object; we locate each
+    object by scanning for its opening brace so findings can still cite a line."""
+    data = json.loads(text)
+    starts = [m.start() for m in re.finditer(r"\{", text)]
+    brace_lines = [text.count("\n", 0, s) + 1 for s in starts]
+    routes: list[KernelRoute] = []
+    depth_index = _top_level_object_lines(text)
+    for i, obj in enumerate(data):
+        line = depth_index[i] if i < len(depth_index) else (brace_lines[0] if brace_lines else 1)
+        loc = Loc(file, line, 1)
+        p: dict[str, Any] = {"dst": str(obj.get("dst")), "type": obj.get("type", "unicast")}
+        for k_json, k in (("gateway", "via"), ("dev", "dev"), ("protocol", "proto"), ("scope", "scope"),
+                          ("prefsrc", "src"), ("metric", "metric"), ("table", "table")):
+            if obj.get(k_json) is not None:
+                p[k] = str(obj[k_json])
+        mtu = (obj.get("metrics") or [{}])[0].get("mtu") if isinstance(obj.get("metrics"), list) else None
+        if mtu:
+            p["mtu"] = str(mtu)
+        legs = obj.get("nexthops") or []
+        p["legs"] = [{"via": n.get("gateway"), "dev": n.get("dev")} for n in legs if isinstance(n, dict)]
+        r = _build(p, loc, diags)
+        if r is not None:
+            routes.append(r)
+    return routes
+
+
+def _top_level_object_lines(text: str) -> list[int]:
+    lines: list[int] = []
+    depth = 0
+    in_str = False
+    esc = False
+    line = 1
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+            continue
+        if ch == '"':
+            in_str = True
+        elif ch in "[{":
+            if ch == "{" and depth == 1:
+                lines.append(line)
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+    return lines
+
+
+# --- talosctl -------------------------------------------------------------------------
+
+_TALOS_HEADER = re.compile(r"^\s*NODE\s+NAMESPACE\s+TYPE\s+ID\s+VERSION\s+.*DESTINATION", re.I)
+
+
+def looks_like_talosctl_routes(text: str) -> bool:
+    first = next((l for l in text.splitlines() if l.strip()), "")
+    return bool(_TALOS_HEADER.match(first))
+
+
+def parse_talosctl_routes(text: str, file: str, diags: Diagnostics) -> tuple[list[KernelRoute], set[str]]:
+    """Parse the table `talosctl get routes` prints. Returns routes and the NODE
+    column values (the node's address, used to tell which host the dump is of)."""
+    lines = text.splitlines()
+    header_idx = next(i for i, l in enumerate(lines) if l.strip())
+    header = lines[header_idx]
+    cols = [(m.group(0).upper(), m.start()) for m in re.finditer(r"\S+", header)]
+    names = [c[0] for c in cols]
+    routes: list[KernelRoute] = []
+    nodes: set[str] = set()
+    for lineno in range(header_idx + 2, len(lines) + 1):
+        line = lines[lineno - 1]
+        if not line.strip():
+            continue
+        toks = line.split()
+        # Empty columns (no gateway) make whitespace splitting ambiguous: cut by header positions.
+        row: dict[str, str] = {}
+        for ci, (name, start) in enumerate(cols):
+            end = cols[ci + 1][1] if ci + 1 < len(cols) else len(line)
+            row[name] = line[start:end].strip() if start < len(line) else ""
+        if not row.get("DESTINATION") and len(toks) >= len(names):
+            row = dict(zip(names, toks))
+        loc = Loc(file, lineno, 1)
+        if row.get("NODE"):
+            nodes.add(row["NODE"])
+        dst_raw = row.get("DESTINATION", "")
+        gw_raw = row.get("GATEWAY") or None
+        family = row.get("FAMILY", "")
+        try:
+            if not dst_raw:
+                dst = ipaddress.ip_network("::/0" if "6" in family or (gw_raw and ":" in gw_raw) else "0.0.0.0/0")
+            else:
+                dst = ipaddress.ip_network(dst_raw, strict=False)
+        except ValueError:
+            diags.error(Loc(file, lineno, line.find(dst_raw) + 1), f"route destination {dst_raw!r} is not a prefix", line)
+            continue
+        metric = row.get("METRIC", "")
+        routes.append(KernelRoute(dst=dst, gateway=_addr(gw_raw), dev=row.get("LINK") or None,
+                                  metric=int(metric) if metric.isdigit() else None,
+                                  table=row.get("TABLE", "main") or "main", loc=loc))
+    return routes, nodes
+
+
+def is_talos_route_resource(doc: Any) -> bool:
+    return isinstance(doc, dict) and str((doc.get("metadata") or {}).get("type", "")).startswith("RouteStatuses.net.talos")
+
+
+def read_talos_route_resource(doc: Any, loc: Loc, diags: Diagnostics) -> tuple[KernelRoute | None, str | None]:
+    spec = doc.get("spec") or {}
+    dst_raw = str(spec.get("dst") or "")
+    fam = str(spec.get("family", ""))
+    try:
+        dst = ipaddress.ip_network(dst_raw, strict=False) if dst_raw else ipaddress.ip_network(
+            "::/0" if fam == "inet6" else "0.0.0.0/0")
+    except ValueError:
+        diags.error(loc, f"route destination {dst_raw!r} is not a prefix")
+        return None, None
+    table = str(spec.get("table", "main"))
+    rtype = str(spec.get("type", "unicast"))
+    return KernelRoute(dst=dst, gateway=_addr(str(spec["gateway"])) if spec.get("gateway") else None,
+                       dev=spec.get("outLinkName"), protocol=spec.get("protocol"), scope=spec.get("scope"),
+                       src=_addr(str(spec["src"])) if spec.get("src") else None,
+                       metric=int(spec["priority"]) if str(spec.get("priority", "")).isdigit() else None,
+                       table=table, type=rtype, loc=loc), (str(doc.get("node")) if doc.get("node") else None)

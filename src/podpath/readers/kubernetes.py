@@ -1,0 +1,234 @@
+"""Kubernetes objects: Node, CiliumNode, Service, EndpointSlice, the cilium-config
+ConfigMap, Flux HelmReleases of the Cilium chart, and Cilium BGP resources.
+
+Input may be single objects, multi-document YAML, or `kubectl get -o yaml`
+lists (`kind: List` / `NodeList` with `items`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from podpath.diagnostics import Diagnostics, Loc, Unsupported
+from podpath.model.cluster import Node, NodeAddress, Service, Sourced
+from podpath.readers.common import parse_address, parse_prefix
+from podpath.readers.yamlsrc import get_path, item_loc, key_loc, node_loc, value_loc
+
+BGP_KINDS = {
+    "CiliumBGPClusterConfig",
+    "CiliumBGPPeerConfig",
+    "CiliumBGPAdvertisement",
+    "CiliumBGPNodeConfigOverride",
+    "CiliumBGPNodeConfig",
+    "CiliumBGPPeeringPolicy",
+}
+POLICY_KINDS = {
+    "NetworkPolicy",
+    "CiliumNetworkPolicy",
+    "CiliumClusterwideNetworkPolicy",
+}
+
+
+@dataclass
+class ConfigMapData:
+    """The `cilium-config` ConfigMap: key -> (value, loc)."""
+
+    file: str
+    loc: Loc
+    data: dict[str, tuple[str, Loc]] = field(default_factory=dict)
+
+
+@dataclass
+class HelmValuesDoc:
+    """Cilium Helm values, from a values file or a HelmRelease's spec.values."""
+
+    file: str
+    loc: Loc
+    data: Any  # ruamel CommentedMap (keeps positions)
+    chart_version: Sourced[str] | None = None
+    via: str = "values file"
+
+
+@dataclass
+class KubeFacts:
+    nodes: list[Node] = field(default_factory=list)
+    cilium_nodes: list[tuple[str, list[Sourced[Any]], list[NodeAddress], Loc]] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    configmaps: list[ConfigMapData] = field(default_factory=list)
+    helm: list[HelmValuesDoc] = field(default_factory=list)
+    kinds_seen: dict[str, list[Loc]] = field(default_factory=dict)
+    unsupported: list[Unsupported] = field(default_factory=list)
+    raw_objects: list[tuple[str, Any, Loc]] = field(default_factory=list)  # BGP resources for the simulator
+
+
+def is_kube_object(doc: Any) -> bool:
+    return isinstance(doc, dict) and "apiVersion" in doc and "kind" in doc and "machine" not in doc
+
+
+def read_object(obj: Any, file: str, facts: KubeFacts, diags: Diagnostics) -> None:
+    kind = str(obj.get("kind"))
+    loc = node_loc(obj, file)
+    if kind == "List" or (kind.endswith("List") and isinstance(obj.get("items"), list)):
+        items = obj.get("items") or []
+        for i, item in enumerate(items):
+            if isinstance(item, dict):
+                if "kind" not in item and kind.endswith("List") and kind != "List":
+                    item = dict(item)
+                    item["kind"] = kind[: -len("List")]
+                read_object(item, file, facts, diags)
+            else:
+                diags.error(item_loc(items, i, file), "list item is not a Kubernetes object")
+        return
+    facts.kinds_seen.setdefault(kind, []).append(loc)
+    reader = _READERS.get(kind)
+    if reader is not None:
+        reader(obj, file, facts, diags)
+    elif kind in BGP_KINDS:
+        facts.raw_objects.append((kind, obj, loc))
+    elif kind in POLICY_KINDS:
+        facts.unsupported.append(
+            Unsupported(loc, f"{kind} {get_path(obj, 'metadata.name')}", "network policies are not modelled yet", True)
+        )
+    else:
+        facts.unsupported.append(Unsupported(loc, f"{kind} {get_path(obj, 'metadata.name')}", "object kind not used by podpath", False))
+
+
+def _name(obj: Any, file: str, diags: Diagnostics) -> str | None:
+    name = get_path(obj, "metadata.name")
+    if not name:
+        diags.error(node_loc(obj, file), f"{obj.get('kind')} has no metadata.name")
+        return None
+    return str(name)
+
+
+def _read_node(obj: Any, file: str, facts: KubeFacts, diags: Diagnostics) -> None:
+    name = _name(obj, file, diags)
+    if name is None:
+        return
+    meta = obj.get("metadata") or {}
+    labels = {str(k): str(v) for k, v in (meta.get("labels") or {}).items()}
+    node = Node(name=name, loc=node_loc(obj, file), labels=labels)
+    node.control_plane = "node-role.kubernetes.io/control-plane" in labels
+    spec = obj.get("spec") or {}
+    cidrs = spec.get("podCIDRs")
+    if isinstance(cidrs, list):
+        for i, raw in enumerate(cidrs):
+            loc = item_loc(cidrs, i, file)
+            net = parse_prefix(raw, loc, diags, "podCIDR")
+            if net is not None:
+                node.pod_cidrs.append(Sourced(net, loc, "node"))
+    elif spec.get("podCIDR"):
+        loc = value_loc(spec, "podCIDR", file)
+        net = parse_prefix(spec["podCIDR"], loc, diags, "podCIDR")
+        if net is not None:
+            node.pod_cidrs.append(Sourced(net, loc, "node"))
+    addrs = get_path(obj, "status.addresses") or []
+    for i, a in enumerate(addrs):
+        if not isinstance(a, dict) or a.get("type") not in ("InternalIP", "ExternalIP"):
+            continue
+        loc = item_loc(addrs, i, file)
+        ip = parse_address(a.get("address"), loc, diags, f"node {a.get('type')}")
+        if ip is not None:
+            node.addresses.append(NodeAddress(str(a["type"]), ip, loc))
+    facts.nodes.append(node)
+
+
+def _read_cilium_node(obj: Any, file: str, facts: KubeFacts, diags: Diagnostics) -> None:
+    name = _name(obj, file, diags)
+    if name is None:
+        return
+    cidrs: list[Sourced[Any]] = []
+    raw = get_path(obj, "spec.ipam.podCIDRs") or []
+    for i, c in enumerate(raw):
+        loc = item_loc(raw, i, file)
+        net = parse_prefix(c, loc, diags, "CiliumNode podCIDR")
+        if net is not None:
+            cidrs.append(Sourced(net, loc, "ciliumnode"))
+    addrs: list[NodeAddress] = []
+    raw_addrs = get_path(obj, "spec.addresses") or []
+    for i, a in enumerate(raw_addrs):
+        if isinstance(a, dict) and a.get("type") in ("InternalIP", "ExternalIP"):
+            loc = item_loc(raw_addrs, i, file)
+            ip = parse_address(a.get("ip"), loc, diags)
+            if ip is not None:
+                addrs.append(NodeAddress(str(a["type"]), ip, loc))
+    facts.cilium_nodes.append((name, cidrs, addrs, node_loc(obj, file)))
+
+
+def _read_service(obj: Any, file: str, facts: KubeFacts, diags: Diagnostics) -> None:
+    name = _name(obj, file, diags)
+    if name is None:
+        return
+    spec = obj.get("spec") or {}
+    svc = Service(str(get_path(obj, "metadata.namespace") or "default"), name, loc=node_loc(obj, file))
+    svc.type = str(spec.get("type") or "ClusterIP")
+    svc.ip_families = [str(f) for f in (spec.get("ipFamilies") or [])]
+    ips = spec.get("clusterIPs")
+    if isinstance(ips, list):
+        for i, raw in enumerate(ips):
+            if str(raw) == "None":
+                continue
+            loc = item_loc(ips, i, file)
+            ip = parse_address(raw, loc, diags, "clusterIP")
+            if ip is not None:
+                svc.cluster_ips.append(Sourced(ip, loc, "service"))
+    elif spec.get("clusterIP") and str(spec["clusterIP"]) != "None":
+        loc = value_loc(spec, "clusterIP", file)
+        ip = parse_address(spec["clusterIP"], loc, diags, "clusterIP")
+        if ip is not None:
+            svc.cluster_ips.append(Sourced(ip, loc, "service"))
+    facts.services.append(svc)
+
+
+def _read_endpointslice(obj: Any, file: str, facts: KubeFacts, diags: Diagnostics) -> None:
+    # Endpoint addresses are validated; they feed the reachability questions later.
+    for i, ep in enumerate(obj.get("endpoints") or []):
+        for j, raw in enumerate((ep or {}).get("addresses") or []):
+            parse_address(raw, item_loc(ep["addresses"], j, file), diags, "endpoint address")
+
+
+def _read_configmap(obj: Any, file: str, facts: KubeFacts, diags: Diagnostics) -> None:
+    name = get_path(obj, "metadata.name")
+    if name != "cilium-config":
+        facts.unsupported.append(Unsupported(node_loc(obj, file), f"ConfigMap {name}", "not a Cilium ConfigMap", False))
+        return
+    data = obj.get("data") or {}
+    cm = ConfigMapData(file, node_loc(obj, file))
+    for key in data:
+        cm.data[str(key)] = (str(data[key]) if data[key] is not None else "", value_loc(data, key, file))
+    facts.configmaps.append(cm)
+
+
+def _read_helmrelease(obj: Any, file: str, facts: KubeFacts, diags: Diagnostics) -> None:
+    chart = get_path(obj, "spec.chart.spec.chart")
+    chart_ref = get_path(obj, "spec.chartRef.name")
+    if str(chart or chart_ref or "") != "cilium":
+        facts.unsupported.append(
+            Unsupported(node_loc(obj, file), f"HelmRelease {get_path(obj, 'metadata.name')}", "not the Cilium chart", False)
+        )
+        return
+    spec = obj.get("spec") or {}
+    version = None
+    chart_spec = get_path(obj, "spec.chart.spec")
+    if isinstance(chart_spec, dict) and chart_spec.get("version"):
+        version = Sourced(str(chart_spec["version"]), value_loc(chart_spec, "version", file), "helm")
+    if spec.get("valuesFrom"):
+        facts.unsupported.append(
+            Unsupported(key_loc(spec, "valuesFrom", file), "HelmRelease valuesFrom",
+                        "values from other objects are not read; add them to the snapshot as a values file", True)
+        )
+    values = spec.get("values")
+    if isinstance(values, dict):
+        facts.helm.append(HelmValuesDoc(file, node_loc(values, file), values, version, "HelmRelease spec.values"))
+    elif version is not None:
+        facts.helm.append(HelmValuesDoc(file, node_loc(obj, file), {}, version, "HelmRelease (no values)"))
+
+
+_READERS = {
+    "Node": _read_node,
+    "CiliumNode": _read_cilium_node,
+    "Service": _read_service,
+    "EndpointSlice": _read_endpointslice,
+    "ConfigMap": _read_configmap,
+    "HelmRelease": _read_helmrelease,
+}

@@ -1,0 +1,141 @@
+"""Talos machine configuration (v1alpha1, plus the multi-document network
+documents of Talos 1.10+): cluster pod/service subnets, CNI, kube-proxy, host
+DNS forwarding, the host's interfaces, addresses and MTUs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from podpath.diagnostics import Diagnostics, Loc, Unsupported
+from podpath.model.cluster import Interface, Sourced
+from podpath.readers.common import parse_interface, parse_prefix
+from podpath.readers.yamlsrc import get_path, item_loc, key_loc, node_loc, value_loc
+from podpath.routing.route import IPNetwork
+
+_TALOS_DOC_KINDS = {"HostnameConfig", "LinkConfig", "LinkAliasConfig", "DHCPv4Config", "DHCPv6Config",
+                    "ResolverConfig", "StaticHostConfig", "TimeSyncConfig", "KubespanEndpointsConfig",
+                    "NetworkDefaultActionConfig", "NetworkRuleConfig", "VLANConfig", "BondConfig",
+                    "BridgeConfig", "DummyLinkConfig", "Layer2VIPConfig", "EthernetConfig",
+                    "ExtensionServiceConfig", "UserVolumeConfig", "VolumeConfig", "SideroLinkConfig",
+                    "WatchdogTimerConfig", "TrustedRootsConfig", "KmsgLogConfig", "EventSinkConfig",
+                    "RouteConfig", "RegistryMirrorConfig"}
+
+
+@dataclass
+class TalosFacts:
+    file: str
+    loc: Loc
+    hostname: Sourced[str] | None = None
+    machine_type: str | None = None
+    version: Sourced[str] | None = None
+    interfaces: list[Interface] = field(default_factory=list)
+    pod_subnets: list[Sourced[IPNetwork]] = field(default_factory=list)
+    service_subnets: list[Sourced[IPNetwork]] = field(default_factory=list)
+    cni: Sourced[str] | None = None
+    proxy_disabled: Sourced[bool] | None = None
+    forward_kube_dns_to_host: Sourced[bool] | None = None
+    unsupported: list[Unsupported] = field(default_factory=list)
+
+
+def is_machine_config(doc: Any) -> bool:
+    return isinstance(doc, dict) and str(doc.get("version", "")) == "v1alpha1" and (
+        "machine" in doc or "cluster" in doc
+    )
+
+
+def is_talos_document(doc: Any) -> bool:
+    return isinstance(doc, dict) and str(doc.get("apiVersion")) == "v1alpha1" and str(doc.get("kind")) in _TALOS_DOC_KINDS
+
+
+def _subnets(parent: Any, key: str, file: str, diags: Diagnostics, what: str) -> list[Sourced[IPNetwork]]:
+    out: list[Sourced[IPNetwork]] = []
+    seq = parent.get(key) if isinstance(parent, dict) else None
+    if seq is None:
+        return out
+    if not isinstance(seq, list):
+        diags.error(value_loc(parent, key, file), f"{what} must be a list of CIDRs")
+        return out
+    for i, raw in enumerate(seq):
+        loc = item_loc(seq, i, file)
+        net = parse_prefix(raw, loc, diags, what)
+        if net is not None:
+            out.append(Sourced(net, loc, "talos"))
+    return out
+
+
+_IMAGE_VERSION = re.compile(r":v?(\d+\.\d+(?:\.\d+)?)")
+
+
+def read_machine_config(doc: Any, file: str, diags: Diagnostics, facts: TalosFacts | None = None) -> TalosFacts:
+    facts = facts or TalosFacts(file, node_loc(doc, file))
+    machine = doc.get("machine") or {}
+    cluster = doc.get("cluster") or {}
+    facts.machine_type = str(machine.get("type")) if machine.get("type") else None
+    image = get_path(machine, "install.image")
+    if image:
+        m = _IMAGE_VERSION.search(str(image))
+        if m:
+            facts.version = Sourced(m.group(1), value_loc(machine["install"], "image", file), "talos")
+    network = machine.get("network") or {}
+    if network.get("hostname"):
+        facts.hostname = Sourced(str(network["hostname"]), value_loc(network, "hostname", file), "talos")
+    for i, raw in enumerate(network.get("interfaces") or []):
+        if not isinstance(raw, dict):
+            continue
+        loc = item_loc(network["interfaces"], i, file)
+        name = raw.get("interface")
+        if not name:
+            if raw.get("deviceSelector"):
+                facts.unsupported.append(Unsupported(loc, "interfaces[].deviceSelector",
+                                                     "device selectors cannot be resolved offline; name the interface in podpath.yaml", True))
+            continue
+        iface = Interface(str(name), loc=loc)
+        for j, a in enumerate(raw.get("addresses") or []):
+            aloc = item_loc(raw["addresses"], j, file)
+            addr = parse_interface(a, aloc, diags)
+            if addr is not None:
+                iface.addresses.append(Sourced(addr, aloc, "talos"))
+        if raw.get("mtu") is not None:
+            iface.mtu = Sourced(int(raw["mtu"]), value_loc(raw, "mtu", file), "talos")
+        if raw.get("dhcp"):
+            facts.unsupported.append(Unsupported(key_loc(raw, "dhcp", file), f"interface {name} dhcp",
+                                                 "DHCP-assigned addresses are unknown offline", False))
+        facts.interfaces.append(iface)
+    net = cluster.get("network") or {}
+    facts.pod_subnets += _subnets(net, "podSubnets", file, diags, "podSubnet")
+    facts.service_subnets += _subnets(net, "serviceSubnets", file, diags, "serviceSubnet")
+    cni = net.get("cni")
+    if isinstance(cni, dict) and cni.get("name"):
+        facts.cni = Sourced(str(cni["name"]), value_loc(cni, "name", file), "talos")
+    proxy = cluster.get("proxy")
+    if isinstance(proxy, dict) and "disabled" in proxy:
+        facts.proxy_disabled = Sourced(bool(proxy["disabled"]), value_loc(proxy, "disabled", file), "talos")
+    host_dns = get_path(machine, "features.hostDNS")
+    if isinstance(host_dns, dict) and "forwardKubeDNSToHost" in host_dns:
+        facts.forward_kube_dns_to_host = Sourced(
+            bool(host_dns["forwardKubeDNSToHost"]), value_loc(host_dns, "forwardKubeDNSToHost", file), "talos")
+    return facts
+
+
+def read_talos_document(doc: Any, file: str, diags: Diagnostics, facts: TalosFacts) -> None:
+    kind = str(doc.get("kind"))
+    loc = node_loc(doc, file)
+    if kind == "HostnameConfig" and doc.get("hostname"):
+        facts.hostname = Sourced(str(doc["hostname"]), value_loc(doc, "hostname", file), "talos")
+    elif kind == "LinkConfig" and doc.get("name"):
+        iface = Interface(str(doc["name"]), loc=loc)
+        for j, a in enumerate(doc.get("addresses") or []):
+            raw = a.get("address") if isinstance(a, dict) else a
+            aloc = item_loc(doc["addresses"], j, file)
+            addr = parse_interface(raw, aloc, diags)
+            if addr is not None:
+                iface.addresses.append(Sourced(addr, aloc, "talos"))
+        if doc.get("mtu") is not None:
+            iface.mtu = Sourced(int(doc["mtu"]), value_loc(doc, "mtu", file), "talos")
+        facts.interfaces.append(iface)
+    else:
+        facts.unsupported.append(Unsupported(loc, f"Talos {kind}", "Talos document not modelled", kind in {
+            "RouteConfig", "VLANConfig", "BondConfig", "BridgeConfig", "DummyLinkConfig", "Layer2VIPConfig",
+            "NetworkRuleConfig", "NetworkDefaultActionConfig"}))

@@ -1,0 +1,119 @@
+"""Turn a snapshot and its findings into JSON documents (the `--format json`
+schema, see docs/json.md) — the text renderer formats the same documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from podpath import __version__
+from podpath.checks import RULES, Report
+from podpath.snapshot import Snapshot
+
+CHECK_SCHEMA = "podpath/check/v1"
+SHOW_SCHEMA = "podpath/show/v1"
+
+
+def _loc(loc: Any) -> Any:
+    return loc.to_json() if loc is not None else None
+
+
+def _sourced(s: Any) -> Any:
+    if s is None:
+        return None
+    return {"value": str(s.value), "origin": s.origin, "location": _loc(s.loc)}
+
+
+def check_document(snap: Snapshot, report: Report) -> dict[str, Any]:
+    return {
+        "schema": CHECK_SCHEMA,
+        "podpath": __version__,
+        "cilium_version": _sourced(snap.cilium.version),
+        "complete": report.complete,
+        "summary": report.counts(),
+        "findings": [f.to_json() for f in report.findings],
+        "diagnostics": [d.to_json() for d in snap.diagnostics],
+        "unsupported": [u.to_json() for u in snap.unsupported if u.affects_routes],
+    }
+
+
+def show_document(snap: Snapshot) -> dict[str, Any]:
+    cl = snap.cluster
+    nodes = []
+    for n in sorted(cl.nodes.values(), key=lambda n: n.name):
+        nodes.append({
+            "name": n.name,
+            "location": _loc(n.loc),
+            "control_plane": n.control_plane,
+            "addresses": [{"type": a.kind, "address": str(a.address), "location": _loc(a.loc)} for a in n.addresses],
+            "pod_cidrs": [_sourced(c) for c in n.pod_cidrs],
+        })
+    hosts = []
+    for h in sorted(cl.hosts.values(), key=lambda h: h.name):
+        hosts.append({
+            "name": h.name,
+            "interfaces": [{
+                "name": i.name,
+                "addresses": [_sourced(a) for a in i.addresses],
+                "mtu": _sourced(i.mtu),
+                "segment": i.segment,
+            } for i in sorted(h.interfaces.values(), key=lambda i: i.name)],
+            "route_files": sorted(h.route_files),
+            "routes": len(h.routes) if h.routes is not None else None,
+            "cilium_status": h.cilium_status.loc.file if h.cilium_status else None,
+        })
+    segments = [{
+        "name": s.name,
+        "prefixes": [_sourced(p) for p in s.prefixes],
+        "members": sorted(s.members),
+        "mtu": _sourced(s.mtu),
+        "inferred": s.inferred,
+    } for s in sorted(cl.segments.values(), key=lambda s: s.name)]
+    cil = snap.cilium
+    keys = sorted(set(cil.settings) | {k.configmap for k in __import__("podpath.cilium.settings", fromlist=["KEYMAP"]).KEYMAP})
+    settings = [cil.get(k).to_json() for k in keys]
+    families = []
+    for fam in (4, 6):
+        families.append({
+            "family": f"ipv{fam}",
+            "enabled": cil.family_enabled(fam) if cil.present else None,
+            "pod_subnets": [_sourced(p) for p in cl.pod_subnets if p.value.version == fam],
+            "service_subnets": [_sourced(p) for p in cl.service_subnets if p.value.version == fam],
+            "native_routing_cidr": cil.native_cidr_setting(fam).value or None,
+            "masquerade": cil.masquerade(fam) if cil.present else None,
+        })
+    routers = []
+    for r in snap.routers:
+        summary = getattr(r, "summary", None)
+        routers.append(summary() if callable(summary) else {"file": getattr(r, "file", None), "kind": type(r).__name__})
+    return {
+        "schema": SHOW_SCHEMA,
+        "podpath": __version__,
+        "files": [{"path": f.path, "kind": f.kind, "host": f.host} for f in snap.files],
+        "nodes": nodes,
+        "hosts": hosts,
+        "segments": segments,
+        "families": families,
+        "services": [{"namespace": s.namespace, "name": s.name, "cluster_ips": [str(i.value) for i in s.cluster_ips],
+                      "location": _loc(s.loc)} for s in cl.services],
+        "talos": None if cl.talos is None else {
+            "version": _sourced(cl.talos.version), "cni": _sourced(cl.talos.cni),
+            "proxy_disabled": _sourced(cl.talos.proxy_disabled),
+            "forward_kube_dns_to_host": _sourced(cl.talos.forward_kube_dns_to_host), "files": cl.talos.files},
+        "cilium": {
+            "present": cil.present,
+            "version": _sourced(cil.version),
+            "helm_files": cil.helm_files,
+            "configmap_files": cil.configmap_files,
+            "routing_mode": cil.routing_mode if cil.present else None,
+            "bpf_host_routing": cil.bpf_host_routing()[0] if cil.present else None,
+            "settings": settings,
+        },
+        "routers": routers,
+        "unsupported": [u.to_json() for u in snap.unsupported],
+        "diagnostics": [d.to_json() for d in snap.diagnostics],
+    }
+
+
+def rules_document() -> list[dict[str, Any]]:
+    return [{"id": r.id, "name": r.name, "severity": r.severity.value, "title": r.title, "doc": r.doc}
+            for r in (RULES[k] for k in sorted(RULES))]

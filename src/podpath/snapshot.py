@@ -1,0 +1,633 @@
+"""Load a snapshot directory into the cluster model.
+
+Files are recognised by content, not by name (a route dump may be called
+anything). Each reader appends to a `Diagnostics` collector instead of raising,
+so one run reports every bad file and still checks the rest. The result is a
+`Snapshot`: the model, the effective Cilium configuration, the raw inputs that
+later analyses need (Helm values for key checks, BGP resources), the statements
+podpath read but does not model, and the diagnostics.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from podpath.cilium import chart as chart_mod
+from podpath.cilium.settings import (BY_CONFIGMAP, BY_HELM, DEFAULT_VERSION, SUPPORTED_VERSIONS, CiliumConfig,
+                                     Setting, minor)
+from podpath.diagnostics import Diagnostics, Loc, Unsupported
+from podpath.model.cluster import (Cluster, Host, Interface, KernelRoute, Node, RouteTable, Segment, Sourced,
+                                   TalosInfo)
+from podpath.readers import cilium_status, iproute, kubernetes, manifest as manifest_mod, talos
+from podpath.readers.yamlsrc import YamlDoc, get_path, load_documents, node_loc
+
+_SKIP_SUFFIXES = {".md", ".rst", ".png", ".jpg", ".svg", ".pdf"}
+_YAML_SUFFIXES = {".yaml", ".yml", ".json"}
+_FALLBACK_HELM_TOP = frozenset({
+    "routingMode", "kubeProxyReplacement", "ipam", "ipv4", "ipv6", "bpf", "hubble", "operator", "autoDirectNodeRoutes",
+    "ipv4NativeRoutingCIDR", "ipv6NativeRoutingCIDR", "tunnelProtocol", "k8sServiceHost", "k8sServicePort",
+    "bgpControlPlane", "enableIPv4Masquerade", "enableIPv6Masquerade", "MTU", "devices", "socketLB", "cni",
+    "envoy", "gatewayAPI", "l2announcements", "externalIPs", "nodePort", "loadBalancer", "encryption",
+    "securityContext", "cgroup", "k8s", "endpointRoutes", "prometheus", "dnsProxy", "debug", "image",
+})
+
+
+@dataclass
+class SnapshotFile:
+    path: str  # as displayed: relative to the snapshot root
+    kind: str
+    host: str | None = None
+
+
+@dataclass
+class RouteDump:
+    file: str
+    routes: list[KernelRoute]
+    host_hint: set[str] = field(default_factory=set)  # addresses or names from the content
+
+
+@dataclass
+class Snapshot:
+    """A loaded snapshot. `podpath.load(path)` returns one; query it from Python."""
+
+    root: Path
+    cluster: Cluster = field(default_factory=Cluster)
+    cilium: CiliumConfig = field(default_factory=CiliumConfig)
+    files: list[SnapshotFile] = field(default_factory=list)
+    helm_values: list[kubernetes.HelmValuesDoc] = field(default_factory=list)
+    configmaps: list[kubernetes.ConfigMapData] = field(default_factory=list)
+    bgp_objects: list[tuple[str, Any, Loc]] = field(default_factory=list)
+    routers: list[Any] = field(default_factory=list)  # parsed FRR/BIRD configurations
+    manifest: manifest_mod.Manifest | None = None
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    unsupported: list[Unsupported] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """False when some statement that may affect routes was not modelled."""
+        return not any(u.affects_routes for u in self.unsupported)
+
+    @property
+    def usable(self) -> bool:
+        return not self.diagnostics.errors
+
+    def check(self, rules: list[str] | None = None) -> "Any":
+        from podpath.checks import run_checks
+
+        return run_checks(self, rules)
+
+
+def load(path: str | os.PathLike[str]) -> Snapshot:
+    """Read a snapshot directory (or a single file) into the model."""
+    return _Loader(Path(path)).load()
+
+
+class _Loader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.snap = Snapshot(root=root)
+        self.diags = self.snap.diagnostics
+        self.kube = kubernetes.KubeFacts()
+        self.talos: list[talos.TalosFacts] = []
+        self.dumps: list[RouteDump] = []
+        self.statuses: list[tuple[str, Any]] = []
+
+    # --- discovery ------------------------------------------------------------------
+    def display(self, p: Path) -> str:
+        base = self.root if self.root.is_dir() else self.root.parent
+        try:
+            return p.relative_to(base).as_posix()
+        except ValueError:
+            return os.path.relpath(p, base).replace(os.sep, "/")
+
+    def load(self) -> Snapshot:
+        if not self.root.exists():
+            self.diags.error(Loc(str(self.root), 1, 1), "snapshot path does not exist")
+            return self.snap
+        paths = self._discover()
+        for p in paths:
+            self._read_file(p)
+        self._assemble()
+        self.snap.files.sort(key=lambda f: f.path)
+        self.snap.unsupported.sort()
+        return self.snap
+
+    def _discover(self) -> list[Path]:
+        if self.root.is_file():
+            return [self.root]
+        found: list[Path] = []
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if not name.startswith("."):
+                    found.append(Path(dirpath) / name)
+        manifest_path = next((p for p in found if p.name in manifest_mod.MANIFEST_NAMES and p.parent == self.root), None)
+        if manifest_path is not None:
+            self._read_manifest(manifest_path)
+            found.remove(manifest_path)
+        m = self.snap.manifest
+        if m is not None:
+            for raw, loc in m.files:
+                extra = (manifest_path.parent / raw).resolve() if manifest_path else Path(raw)
+                if not extra.exists():
+                    self.diags.error(loc, f"file {raw!r} listed in podpath.yaml does not exist")
+                elif extra.is_dir():
+                    found.extend(sorted(q for q in extra.rglob("*") if q.is_file() and not q.name.startswith(".")))
+                else:
+                    found.append(extra)
+            if m.ignore:
+                found = [p for p in found if not any(fnmatch.fnmatch(self.display(p), g) for g in m.ignore)]
+        found = [p for p in found if p.suffix.lower() not in _SKIP_SUFFIXES and not p.name.upper().startswith("README")]
+        return sorted(set(found), key=lambda p: self.display(p))
+
+    def _read_manifest(self, p: Path) -> None:
+        name = self.display(p)
+        text = self._text(p, name)
+        if text is None:
+            return
+        docs = load_documents(text, name, self.diags)
+        self.snap.files.append(SnapshotFile(name, "podpath-manifest"))
+        if docs:
+            self.snap.manifest = manifest_mod.read_manifest(docs[0].data, name, self.diags)
+
+    def _text(self, p: Path, name: str) -> str | None:
+        data = p.read_bytes()
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+            self.diags.error(Loc(name, line, col), "file is not UTF-8 text")
+            return None
+
+    # --- classification ---------------------------------------------------------------
+    def _read_file(self, p: Path) -> None:
+        name = self.display(p)
+        text = self._text(p, name)
+        if text is None:
+            return
+        if not text.strip():
+            self.diags.warning(Loc(name, 1, 1), "file is empty")
+            return
+        kind = self._classify_text(text, p)
+        if kind == "yaml":
+            self._read_yaml(text, name)
+            return
+        self.snap.files.append(SnapshotFile(name, kind))
+        if kind == "talosctl-routes":
+            routes, nodes = iproute.parse_talosctl_routes(text, name, self.diags)
+            self.dumps.append(RouteDump(name, routes, nodes))
+        elif kind == "ip-route":
+            self.dumps.append(RouteDump(name, iproute.parse_ip_route_text(text, name, self.diags)))
+        elif kind == "ip-route-json":
+            self.dumps.append(RouteDump(name, iproute.parse_ip_route_json(text, name, self.diags)))
+        elif kind == "cilium-status":
+            self.statuses.append((name, cilium_status.parse_cilium_status(text, name, self.diags)))
+        elif kind in ("frr", "bird"):
+            self._read_router(kind, text, name)
+        else:
+            self.snap.files[-1].kind = "unknown"
+            self.diags.error(Loc(name, 1, 1), "cannot tell what kind of file this is (expected Kubernetes/Talos/Helm "
+                             "YAML, podpath.yaml, an ip/talosctl route dump, cilium status output, FRR or BIRD config)")
+
+    def _classify_text(self, text: str, p: Path) -> str:
+        suffix = p.suffix.lower()
+        stripped = text.lstrip()
+        if suffix == ".json" or stripped.startswith("["):
+            try:
+                data = json.loads(text)
+            except ValueError:
+                data = None
+            if iproute.looks_like_ip_json(data):
+                return "ip-route-json"
+        if suffix in _YAML_SUFFIXES:
+            return "yaml"
+        if iproute.looks_like_talosctl_routes(text):
+            return "talosctl-routes"
+        if cilium_status.looks_like_cilium_status(text):
+            return "cilium-status"
+        if iproute.looks_like_ip_route(text):
+            return "ip-route"
+        for kind, sniff in _router_sniffers():
+            if sniff(text):
+                return kind
+        if re.match(r"(---\s*\n)?\s*[A-Za-z_][\w.-]*\s*:(\s|$)", stripped):
+            return "yaml"
+        return "unknown"
+
+    def _read_router(self, kind: str, text: str, name: str) -> None:
+        parser = _router_parsers().get(kind)
+        if parser is None:
+            self.snap.unsupported.append(Unsupported(Loc(name, 1, 1), f"{kind} configuration", "reader not available", True))
+            return
+        cfg = parser(text, name, self.diags)
+        self.snap.routers.append(cfg)
+        self.snap.unsupported.extend(getattr(cfg, "unsupported", []) or [])
+
+    def _read_yaml(self, text: str, name: str) -> None:
+        docs = load_documents(text, name, self.diags)
+        if docs is None:
+            self.snap.files.append(SnapshotFile(name, "invalid-yaml"))
+            return
+        kinds: list[str] = []
+        talos_facts: talos.TalosFacts | None = None
+        for doc in docs:
+            kind = self._read_doc(doc, name)
+            if kind == "talos-machine-config":
+                talos_facts = talos.read_machine_config(doc.data, name, self.diags)
+                self.talos.append(talos_facts)
+            elif kind == "talos-document":
+                if talos_facts is None:
+                    talos_facts = talos.TalosFacts(name, doc.loc)
+                    self.talos.append(talos_facts)
+                talos.read_talos_document(doc.data, name, self.diags, talos_facts)
+            if kind not in kinds:
+                kinds.append(kind)
+        routes = [d for d in self.dumps if d.file == name]
+        self.snap.files.append(SnapshotFile(name, "+".join(kinds) if kinds else "empty",
+                                            None))
+        del routes
+
+    def _read_doc(self, doc: YamlDoc, name: str) -> str:
+        data = doc.data
+        if talos.is_machine_config(data):
+            return "talos-machine-config"
+        if talos.is_talos_document(data):
+            return "talos-document"
+        if iproute.is_talos_route_resource(data):
+            route, node = iproute.read_talos_route_resource(data, doc.loc, self.diags)
+            dump = next((d for d in self.dumps if d.file == name), None)
+            if dump is None:
+                dump = RouteDump(name, [])
+                self.dumps.append(dump)
+            if route is not None:
+                dump.routes.append(route)
+            if node:
+                dump.host_hint.add(node)
+            return "talosctl-routes"
+        if kubernetes.is_kube_object(data):
+            kubernetes.read_object(data, name, self.kube, self.diags)
+            return "kubernetes"
+        if isinstance(data, dict) and self._looks_like_helm_values(data):
+            self.kube.helm.append(kubernetes.HelmValuesDoc(name, doc.loc, data))
+            return "cilium-helm-values"
+        self.diags.error(doc.loc, "cannot tell what kind of YAML document this is (expected a Kubernetes object, "
+                         "Talos machine config, Cilium Helm values or podpath.yaml)")
+        return "unknown"
+
+    @staticmethod
+    def _looks_like_helm_values(data: dict[str, Any]) -> bool:
+        known = chart_mod.top_level_keys() or _FALLBACK_HELM_TOP
+        keys = [str(k) for k in data]
+        hits = sum(1 for k in keys if k in known)
+        return hits >= 1 and hits * 2 >= len(keys)
+
+    # --- assembly ---------------------------------------------------------------------
+    def _assemble(self) -> None:
+        cl = self.snap.cluster
+        self.snap.unsupported.extend(self.kube.unsupported)
+        for t in self.talos:
+            self.snap.unsupported.extend(t.unsupported)
+        self.snap.helm_values = self.kube.helm
+        self.snap.configmaps = self.kube.configmaps
+        self.snap.bgp_objects = self.kube.raw_objects
+        cl.kinds_seen = self.kube.kinds_seen
+        for kind, _obj, loc in self.kube.raw_objects:
+            self.snap.unsupported.append(Unsupported(loc, kind, "Cilium BGP resources are read but the BGP control "
+                                                     "plane is not simulated yet", True))
+        self._nodes()
+        self._manifest_hosts()
+        self._talos()
+        self._assign_dumps()
+        self._segments()
+        cl.services = sorted(self.kube.services, key=lambda s: (s.namespace, s.name))
+        self.snap.cilium = self._cilium_config()
+
+    def _nodes(self) -> None:
+        cl = self.snap.cluster
+        for node in self.kube.nodes:
+            if node.name in cl.nodes:
+                self.diags.warning(node.loc or Loc("?"), f"node {node.name} is defined more than once; "
+                                   f"keeping the first ({cl.nodes[node.name].loc})")
+                continue
+            cl.nodes[node.name] = node
+            cl.host(node.name)
+        for name, cidrs, addrs, loc in self.kube.cilium_nodes:
+            node = cl.nodes.get(name)
+            if node is None:
+                node = Node(name, loc)
+                cl.nodes[name] = node
+                cl.host(name)
+            for c in cidrs:
+                if all(c.value != p.value for p in node.pod_cidrs):
+                    node.pod_cidrs.append(c)
+            for a in addrs:
+                if all(a.address != b.address for b in node.addresses):
+                    node.addresses.append(a)
+
+    def _manifest_hosts(self) -> None:
+        m = self.snap.manifest
+        if m is None:
+            return
+        for mh in m.hosts.values():
+            host = self.snap.cluster.host(mh.name)
+            host.loc = mh.loc
+            for iface in mh.interfaces:
+                host.interfaces[iface.name] = iface
+            if not mh.files and not mh.interfaces and mh.name not in self.snap.cluster.nodes:
+                self.diags.error(mh.loc, f"host {mh.name!r} is named in podpath.yaml but has no files, interfaces "
+                                 "or Kubernetes Node")
+            for raw, loc in mh.files:
+                p = (self.root / raw)
+                if not p.exists():
+                    self.diags.error(loc, f"file {raw!r} of host {mh.name!r} does not exist")
+
+    def _talos(self) -> None:
+        cl = self.snap.cluster
+        if not self.talos:
+            return
+        info = TalosInfo()
+        for t in self.talos:
+            info.files.append(t.file)
+            for attr in ("version", "cni", "proxy_disabled", "forward_kube_dns_to_host"):
+                if getattr(info, attr) is None and getattr(t, attr) is not None:
+                    setattr(info, attr, getattr(t, attr))
+            for src, dst in ((t.pod_subnets, cl.pod_subnets), (t.service_subnets, cl.service_subnets)):
+                for net in src:
+                    if all(net.value != x.value for x in dst):
+                        dst.append(net)
+            hostname = t.hostname.value if t.hostname else self._host_from_path(t.file)
+            if hostname and t.interfaces:
+                host = cl.host(hostname)
+                host.files.append(t.file)
+                for iface in t.interfaces:
+                    host.interfaces.setdefault(iface.name, iface)
+        cl.talos = info
+
+    def _known_hosts(self) -> list[str]:
+        return sorted(self.snap.cluster.hosts)
+
+    def _host_from_path(self, file: str) -> str | None:
+        names = set(self._known_hosts())
+        if not names:
+            return None
+        parts = file.split("/")
+        tokens = set(parts[:-1])
+        stem = parts[-1].rsplit(".", 1)[0]
+        tokens.add(stem)
+        tokens.update(t for t in re.split(r"[-_.]", stem) if t)
+        hits = sorted(n for n in names if n in tokens)
+        if len(hits) != 1:
+            # a name may itself contain '-' ("worker-1"): look for it as a substring of the stem
+            hits = sorted(n for n in names if re.search(rf"(^|[-_.]){re.escape(n)}($|[-_.])", stem)) or hits
+        return hits[0] if len(hits) == 1 else None
+
+    def _manifest_owner(self, file: str) -> str | None:
+        m = self.snap.manifest
+        if m is None:
+            return None
+        for mh in m.hosts.values():
+            for raw, _ in mh.files:
+                if Path(raw).as_posix().lstrip("./") == file or file.startswith(Path(raw).as_posix().rstrip("/") + "/"):
+                    return mh.name
+        return None
+
+    def _owner(self, file: str, hints: set[str], what: str) -> str | None:
+        owner = self._manifest_owner(file)
+        if owner:
+            return owner
+        cl = self.snap.cluster
+        by_hint = set()
+        for h in hints:
+            try:
+                node = cl.node_of_address(ipaddress.ip_address(h))
+            except ValueError:
+                node = cl.nodes.get(h)
+            if node is not None:
+                by_hint.add(node.name)
+            elif h in cl.hosts:
+                by_hint.add(h)
+        if len(by_hint) == 1:
+            return by_hint.pop()
+        owner = self._host_from_path(file)
+        if owner:
+            return owner
+        self.diags.error(Loc(file, 1, 1), f"cannot tell which host this {what} belongs to: name the host in the "
+                         "file's path (e.g. hosts/<name>/...) or list the file under hosts.<name>.files in podpath.yaml")
+        return None
+
+    def _assign_dumps(self) -> None:
+        cl = self.snap.cluster
+        for dump in self.dumps:
+            owner = self._owner(dump.file, dump.host_hint, "route dump")
+            if owner is None:
+                continue
+            host = cl.host(owner)
+            if host.routes is None:
+                host.routes = RouteTable()
+            for r in dump.routes:
+                host.routes.add(r)
+            host.route_files.append(dump.file)
+            self._set_file_host(dump.file, owner)
+        for file, st in self.statuses:
+            hints: set[str] = set()
+            for c in st.ipam_cidrs:
+                for node in cl.nodes.values():
+                    if any(c.value == p.value for p in node.pod_cidrs):
+                        hints.add(node.name)
+            owner = self._owner(file, hints, "cilium status output")
+            if owner is None:
+                continue
+            cl.host(owner).cilium_status = st
+            self._set_file_host(file, owner)
+
+    def _set_file_host(self, file: str, host: str) -> None:
+        for f in self.snap.files:
+            if f.path == file:
+                f.host = host
+        self.snap.cluster.host(host).files.append(file)
+
+    def _segments(self) -> None:
+        """Stated segments from the manifest; otherwise infer one per connected
+        subnet from interface addresses and connected routes (marked inferred)."""
+        cl = self.snap.cluster
+        m = self.snap.manifest
+        if m is not None and m.segments:
+            for seg in m.segments.values():
+                cl.segments[seg.name] = seg
+            for host in cl.hosts.values():
+                for iface in host.interfaces.values():
+                    if iface.segment:
+                        if iface.segment in cl.segments:
+                            cl.segments[iface.segment].members.add(host.name)
+                        else:
+                            self.diags.error(iface.loc or Loc("podpath.yaml"), f"interface {iface.name} of {host.name} "
+                                             f"names unknown segment {iface.segment!r}")
+                    else:
+                        for seg in cl.segments.values():  # an interface inside a segment prefix is on it
+                            if any(a.value.network.subnet_of(p.value) for a in iface.addresses  # type: ignore[arg-type]
+                                   for p in seg.prefixes if a.value.version == p.value.version):
+                                seg.members.add(host.name)
+            for node in cl.nodes.values():  # a node whose address is inside a segment prefix is on it
+                for seg in cl.segments.values():
+                    if any(a.address in p.value for a in node.addresses for p in seg.prefixes
+                           if a.address.version == p.value.version):
+                        seg.members.add(node.name)
+            return
+        subnets: dict[Any, Segment] = {}
+        for host in sorted(cl.hosts.values(), key=lambda h: h.name):
+            nets = set()
+            for iface in host.interfaces.values():
+                for a in iface.addresses:
+                    if a.value.network.prefixlen < a.value.max_prefixlen and not a.value.is_link_local:
+                        nets.add((a.value.network, a.loc))
+            if host.routes is not None:
+                node = cl.nodes.get(host.name)
+                for r in host.routes.routes:
+                    if (r.gateway is None and r.scope == "link" and r.type == "unicast" and r.dst.prefixlen
+                            and not r.dst.is_link_local and (r.dev or "").split("@")[0] not in ("cilium_host", "lo")
+                            and node is not None and any(a.address in r.dst for a in node.addresses)):
+                        nets.add((r.dst, r.loc))
+            for net, loc in nets:
+                seg = subnets.get(net)
+                if seg is None:
+                    seg = Segment(str(net), [Sourced(net, loc, "derived")], inferred=True)
+                    subnets[net] = seg
+                seg.members.add(host.name)
+        # Dual-stack: two subnets with exactly the same members are one L2 segment.
+        merged: dict[frozenset[str], Segment] = {}
+        for net in sorted(subnets, key=lambda n: (n.version, int(n.network_address), n.prefixlen)):
+            seg = subnets[net]
+            key = frozenset(seg.members)
+            if key in merged:
+                merged[key].prefixes.extend(seg.prefixes)
+                merged[key].name += f",{seg.name}"
+            else:
+                merged[key] = seg
+        for seg in merged.values():
+            cl.segments[seg.name] = seg
+
+    # --- Cilium -------------------------------------------------------------------------
+    def _cilium_config(self) -> CiliumConfig:
+        cfg = CiliumConfig()
+        cfg.version = self._cilium_version()
+        helm_docs = self.kube.helm
+        cms = self.kube.configmaps
+        cfg.present = bool(helm_docs or cms)
+        if len(helm_docs) > 1:
+            first = helm_docs[0]
+            for other in helm_docs[1:]:
+                self.diags.warning(other.loc, f"more than one set of Cilium Helm values; values are merged in file "
+                                   f"order, later files win (first: {first.loc})")
+        for doc in helm_docs:
+            cfg.helm_files.append(doc.file)
+            self._apply_helm(cfg, doc)
+        for cm in cms:
+            cfg.configmap_files.append(cm.file)
+            for key, (value, loc) in sorted(cm.data.items()):
+                km = BY_CONFIGMAP.get(key)
+                cfg.settings[key] = Setting(key, value, "configmap", loc, km.helm if km else None)
+        # The chart writes enable-host-legacy-routing: true when CNI chaining is on.
+        chaining = cfg.get("cni-chaining-mode")
+        legacy = cfg.get("enable-host-legacy-routing")
+        if legacy.is_default and chaining.value not in ("", "none"):
+            cfg.settings["enable-host-legacy-routing"] = Setting(
+                "enable-host-legacy-routing", "true", "derived", chaining.loc, "bpf.hostLegacyRouting",
+                f"the chart writes true because cni.chainingMode={chaining.value}")
+        # 1.18+: enableIPv4Masquerade unset defaults to false with ENI IPAM.
+        v4m = cfg.get("enable-ipv4-masquerade")
+        if v4m.is_default and cfg.version_minor >= (1, 18) and cfg.ipam_mode == "eni":
+            cfg.settings["enable-ipv4-masquerade"] = Setting(
+                "enable-ipv4-masquerade", "false", "default", None, "enableIPv4Masquerade",
+                f"chart default with ipam.mode=eni since 1.18")
+        return cfg
+
+    def _apply_helm(self, cfg: CiliumConfig, doc: kubernetes.HelmValuesDoc) -> None:
+        from podpath.readers.yamlsrc import value_loc
+
+        data = doc.data
+        for km in BY_HELM.values():
+            parent_path, _, leaf = km.helm.rpartition(".")
+            parent = get_path(data, parent_path) if parent_path else data
+            if isinstance(parent, dict) and leaf in parent and parent[leaf] is not None:
+                raw = parent[leaf]
+                value = km.render(raw)
+                if km.configmap in ("enable-ipv4-masquerade", "enable-ipv6-masquerade") and raw == "":
+                    continue
+                cfg.settings[km.configmap] = Setting(km.configmap, value, "helm", value_loc(parent, leaf, doc.file),
+                                                     km.helm, doc.via)
+        # encryption.type maps to one of two agent flags
+        enc = cfg.settings.get("encryption-enabled")
+        if enc is not None and enc.value == "true":
+            etype = cfg.get("encryption-type").value or "ipsec"
+            key = "enable-wireguard" if etype == "wireguard" else "enable-ipsec"
+            cfg.settings[key] = Setting(key, "true", "derived", enc.loc, "encryption.type", f"encryption.type={etype}")
+        extra = data.get("extraConfig") if isinstance(data, dict) else None
+        if isinstance(extra, dict):
+            for key in extra:
+                km = BY_CONFIGMAP.get(str(key))
+                cfg.settings[str(key)] = Setting(str(key), str(extra[key]), "extraConfig",
+                                                 value_loc(extra, key, doc.file), km.helm if km else None,
+                                                 "written verbatim into cilium-config by extraConfig")
+
+    def _cilium_version(self) -> Sourced[str]:
+        m = self.snap.manifest
+        if m is not None and "cilium" in m.versions:
+            v = m.versions["cilium"]
+        else:
+            v = None
+            for _, st in sorted(self.statuses, key=lambda s: s[0]):
+                if st.version is not None:
+                    v = st.version
+                    break
+            if v is None:
+                v = next((d.chart_version for d in self.kube.helm if d.chart_version is not None), None)
+        if v is None:
+            return Sourced(DEFAULT_VERSION, None, "default")
+        if minor(v.value) not in SUPPORTED_VERSIONS:
+            self.diags.warning(v.loc or Loc("?"), f"Cilium {v.value} is not a supported version "
+                               f"({', '.join(SUPPORTED_VERSIONS)}); using the semantics of the closest one")
+            closest = SUPPORTED_VERSIONS[0] if minor(v.value) < SUPPORTED_VERSIONS[0] else SUPPORTED_VERSIONS[-1]
+            return Sourced(closest, v.loc, v.origin)
+        return v
+
+
+def _router_sniffers() -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    try:
+        from podpath.readers.frr import looks_like_frr  # type: ignore[attr-defined]
+
+        out.append(("frr", looks_like_frr))
+    except ImportError:
+        pass
+    try:
+        from podpath.readers.bird import looks_like_bird  # type: ignore[attr-defined]
+
+        out.append(("bird", looks_like_bird))
+    except ImportError:
+        pass
+    return out
+
+
+def _router_parsers() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    try:
+        from podpath.readers.frr import parse_frr  # type: ignore[attr-defined]
+
+        out["frr"] = parse_frr
+    except ImportError:
+        pass
+    try:
+        from podpath.readers.bird import parse_bird  # type: ignore[attr-defined]
+
+        out["bird"] = parse_bird
+    except ImportError:
+        pass
+    return out
