@@ -1,0 +1,26 @@
+"""Shared fixtures: build small snapshots on disk from file texts."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+import podpath
+from podpath.snapshot import Snapshot
+
+
+@pytest.fixture
+def make_snapshot(tmp_path: Path) -> Callable[..., Snapshot]:
+    def make(files: dict[str, str], name: str = "snap") -> Snapshot:
+        root = tmp_path / name
+        for rel, text in files.items():
+            p = root / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(textwrap.dedent(text).lstrip("\n"))
+        return podpath.load(root)
+
+    return make
+
