@@ -113,7 +113,11 @@ class _Loader:
             return self.snap
         paths = self._discover()
         for p in paths:
-            self._read_file(p)
+            try:
+                self._read_file(p)
+            except Exception as exc:  # a reader bug must not become a traceback or a silent skip
+                self.diags.error(Loc(self.display(p), 1, 1), f"podpath could not read this file "
+                                 f"(internal error {type(exc).__name__}: {exc}); please report it")
         self._assemble()
         self.snap.files.sort(key=lambda f: f.path)
         self.snap.unsupported.sort()

@@ -6,6 +6,8 @@ import ipaddress
 from typing import Any
 
 from podpath.diagnostics import Diagnostics, Loc
+from podpath.model.cluster import Sourced
+from podpath.readers.yamlsrc import value_loc
 from podpath.routing.route import IPAddress, IPNetwork
 
 
@@ -44,3 +46,22 @@ def parse_interface(raw: Any, loc: Loc, diags: Diagnostics) -> ipaddress.IPv4Int
     except ValueError:
         diags.error(loc, f"interface address {text!r} does not parse (expected ADDRESS/LENGTH)")
         return None
+
+
+def parse_int(raw: Any, loc: Loc, diags: Diagnostics, what: str, lo: int = 0, hi: int = 1 << 32) -> int | None:
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        diags.error(loc, f"{what} {raw!r} is not an integer")
+        return None
+    if not lo <= value <= hi:
+        diags.error(loc, f"{what} {value} is out of range ({lo}..{hi})")
+        return None
+    return value
+
+
+def sourced_mtu(parent: Any, file: str, diags: Diagnostics, origin: str) -> Sourced[int] | None:
+    """The `mtu:` value of a YAML mapping, validated, with its location."""
+    loc = value_loc(parent, "mtu", file)
+    value = parse_int(parent["mtu"], loc, diags, "MTU", 68, 65535)
+    return Sourced(value, loc, origin) if value is not None else None

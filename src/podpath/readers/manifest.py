@@ -9,7 +9,7 @@ from typing import Any
 
 from podpath.diagnostics import Diagnostics, Loc
 from podpath.model.cluster import Interface, Segment, Sourced
-from podpath.readers.common import parse_interface, parse_prefix
+from podpath.readers.common import parse_interface, sourced_mtu, parse_prefix
 from podpath.readers.yamlsrc import item_loc, key_loc, node_loc, value_loc
 
 MANIFEST_NAMES = ("podpath.yaml", "podpath.yml")
@@ -85,7 +85,7 @@ def read_manifest(doc: Any, file: str, diags: Diagnostics) -> Manifest:
                 if addr is not None:
                     iface.addresses.append(Sourced(addr, aloc, "manifest"))
             if iraw.get("mtu") is not None:
-                iface.mtu = Sourced(int(iraw["mtu"]), value_loc(iraw, "mtu", file), "manifest")
+                iface.mtu = sourced_mtu(iraw, file, diags, "manifest")
             if iraw.get("segment"):
                 iface.segment = str(iraw["segment"])
             host.interfaces.append(iface)
@@ -103,8 +103,9 @@ def read_manifest(doc: Any, file: str, diags: Diagnostics) -> Manifest:
         for member, _ in _str_list(raw, "members", file, diags):
             seg.members.add(member)
         if raw.get("mtu") is not None:
-            seg.mtu = Sourced(int(raw["mtu"]), value_loc(raw, "mtu", file), "manifest")
+            seg.mtu = sourced_mtu(raw, file, diags, "manifest")
         m.segments[seg.name] = seg
     m.files = _str_list(doc, "files", file, diags)
     m.ignore = [g for g, _ in _str_list(doc, "ignore", file, diags)]
     return m
+

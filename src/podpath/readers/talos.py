@@ -10,7 +10,7 @@ from typing import Any
 
 from podpath.diagnostics import Diagnostics, Loc, Unsupported
 from podpath.model.cluster import Interface, Sourced
-from podpath.readers.common import parse_interface, parse_prefix
+from podpath.readers.common import parse_interface, sourced_mtu, parse_prefix
 from podpath.readers.yamlsrc import get_path, item_loc, key_loc, node_loc, value_loc
 from podpath.routing.route import IPNetwork
 
@@ -98,7 +98,7 @@ def read_machine_config(doc: Any, file: str, diags: Diagnostics, facts: TalosFac
             if addr is not None:
                 iface.addresses.append(Sourced(addr, aloc, "talos"))
         if raw.get("mtu") is not None:
-            iface.mtu = Sourced(int(raw["mtu"]), value_loc(raw, "mtu", file), "talos")
+            iface.mtu = sourced_mtu(raw, file, diags, "talos")
         if raw.get("dhcp"):
             facts.unsupported.append(Unsupported(key_loc(raw, "dhcp", file), f"interface {name} dhcp",
                                                  "DHCP-assigned addresses are unknown offline", False))
@@ -133,9 +133,10 @@ def read_talos_document(doc: Any, file: str, diags: Diagnostics, facts: TalosFac
             if addr is not None:
                 iface.addresses.append(Sourced(addr, aloc, "talos"))
         if doc.get("mtu") is not None:
-            iface.mtu = Sourced(int(doc["mtu"]), value_loc(doc, "mtu", file), "talos")
+            iface.mtu = sourced_mtu(doc, file, diags, "talos")
         facts.interfaces.append(iface)
     else:
         facts.unsupported.append(Unsupported(loc, f"Talos {kind}", "Talos document not modelled", kind in {
             "RouteConfig", "VLANConfig", "BondConfig", "BridgeConfig", "DummyLinkConfig", "Layer2VIPConfig",
             "NetworkRuleConfig", "NetworkDefaultActionConfig"}))
+

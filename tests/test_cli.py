@@ -1,0 +1,98 @@
+"""The CLI as a user runs it: exit codes, formats, stderr diagnostics, no tracebacks."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "seed000-ipv6-native-cidr"
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    e = dict(os.environ)
+    e.update(env or {})
+    return subprocess.run([sys.executable, "-m", "podpath.cli", *args], capture_output=True, text=True, env=e)
+
+
+def test_broken_example_reports_ipv6_native_cidr():
+    r = run("check", str(EXAMPLES / "broken"))
+    assert r.returncode == 1, r.stderr
+    assert "NR002" in r.stdout and "cilium/values.yaml:24" in r.stdout and "talos/controlplane.yaml:27" in r.stdout
+    assert "\x1b[" not in r.stdout  # no colour when not a TTY
+    assert "Traceback" not in r.stderr
+
+
+def test_broken_example_json():
+    r = run("check", str(EXAMPLES / "broken"), "--format", "json")
+    doc = json.loads(r.stdout)
+    assert doc["schema"] == "podpath/check/v1"
+    nr = [f for f in doc["findings"] if f["rule"] == "NR002"]
+    assert [f["subject"] for f in nr] == ["ipv6"]
+    locs = {(l["file"], l["line"]) for l in nr[0]["locations"]}
+    assert ("cilium/values.yaml", 24) in locs and ("talos/controlplane.yaml", 27) in locs
+
+
+def test_fixed_example_has_no_native_cidr_finding():
+    r = run("check", str(EXAMPLES / "fixed"), "--format", "json")
+    doc = json.loads(r.stdout)
+    assert not [f for f in doc["findings"] if f["rule"] in ("NR001", "NR002")]
+    assert r.returncode == 0
+
+
+def test_fail_on_levels():
+    assert run("check", str(EXAMPLES / "fixed"), "--fail-on", "info").returncode == 1
+    assert run("check", str(EXAMPLES / "broken"), "--fail-on", "never").returncode == 0
+
+
+def test_output_is_deterministic():
+    a = run("check", str(EXAMPLES / "broken"), "--format", "json").stdout
+    b = run("check", str(EXAMPLES / "broken"), "--format", "json").stdout
+    assert a == b
+
+
+def test_show_lists_settings_with_sources():
+    r = run("show", str(EXAMPLES / "broken"), "--format", "json")
+    doc = json.loads(r.stdout)
+    settings = {s["key"]: s for s in doc["cilium"]["settings"]}
+    assert settings["ipv6-native-routing-cidr"]["origin"] == "helm"
+    assert settings["ipv6-native-routing-cidr"]["location"]["line"] == 24
+    assert settings["monitor-aggregation"]["origin"] == "default"
+    text = run("show", str(EXAMPLES / "broken")).stdout
+    assert "solwk03" in text and "(default)" in text
+
+
+@pytest.mark.parametrize("files,needle", [
+    ({"bad.yaml": "a: [\n"}, "bad.yaml:2:1: error: invalid YAML"),
+    ({"x.txt": "hello\n"}, "x.txt:1:1: error: cannot tell what kind of file"),
+])
+def test_bad_input_exit_2(tmp_path, files, needle):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    r = run("check", str(tmp_path))
+    assert r.returncode == 2
+    assert needle in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_missing_snapshot_exit_2(tmp_path):
+    r = run("check", str(tmp_path / "missing"))
+    assert r.returncode == 2 and "does not exist" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_usage_error_exit_2():
+    assert run("check").returncode == 2
+    assert run("frobnicate").returncode == 2
+
+
+def test_version():
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.startswith("podpath ")
+
+
+def test_no_color_respected_even_when_forced():
+    r = run("check", str(EXAMPLES / "broken"), env={"NO_COLOR": "1", "FORCE_COLOR": "1"})
+    assert "\x1b[3" not in r.stdout
