@@ -20,6 +20,16 @@ def _configmap_spelling(path: str) -> str | None:
     return None
 
 
+def _same_in_effect(ctx: CheckContext, key: str, intended: str, effective: str) -> bool:
+    """An ignored value can still be what happens: MTU 0 means "use the device MTU", which may be the value the
+    user wrote."""
+    if key == "mtu" and effective in ("", "0"):
+        mtus = {i.mtu.value for h in ctx.cluster.hosts.values() for i in h.interfaces.values() if i.mtu}
+        mtus |= {s.mtu.value for s in ctx.cluster.segments.values() if s.mtu}
+        return bool(mtus) and str(min(mtus)) == intended
+    return False
+
+
 @rule("HM001", "unknown-helm-key", "warning", "Helm value the Cilium chart does not have")
 def unknown_helm_key(ctx: CheckContext) -> Iterator[Finding]:
     """Helm silently ignores values the chart does not read, so a misspelt key (for example the ConfigMap
@@ -62,7 +72,7 @@ def unknown_helm_key(ctx: CheckContext) -> Iterator[Finding]:
                     effective = c.get(km.configmap)
                     ev.append(f"{target} is in effect as {effective.value!r} ({effective.loc or effective.note or effective.origin}); "
                               f"{path} asked for {intended!r}")
-                    if intended != effective.value:
+                    if intended != effective.value and not _same_in_effect(ctx, km.configmap, intended, effective.value):
                         severity = "error"
                         message += f": {target} stays {effective.value!r} instead of {intended!r}"
                     from podpath.checks.base import nested_yaml

@@ -1,0 +1,419 @@
+"""What each daemon does with a path: import checks, export (split horizon,
+next hop, attributes) and best-path comparison. FRR, BIRD 2 and Cilium's GoBGP
+differ exactly here (shared reference routing-daemons.md sections 1-3); the
+simulator is otherwise daemon-agnostic."""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable
+
+from podpath.routing.bgp import BgpSpeaker, Daemon, PeerAf
+from podpath.routing.network import Network
+from podpath.routing.policy import Direction, PolicyContext, PolicyResult, Verdict
+from podpath.routing.rib import Decision, Path
+from podpath.routing.route import WELL_KNOWN_COMMUNITIES, IPAddress, Protocol, Route
+from podpath.routing.sessions import Session, SessionEnd
+
+NO_EXPORT = WELL_KNOWN_COMMUNITIES["no-export"]
+NO_ADVERTISE = WELL_KNOWN_COMMUNITIES["no-advertise"]
+BIRD_PREFERENCE = {Protocol.CONNECTED: 240, Protocol.STATIC: 200, Protocol.OSPF: 150, Protocol.BGP: 100,
+                   Protocol.KERNEL: 10}
+
+
+class PolicyCache:
+    """Policy results are pure functions of (policy, route, context): thousands of
+    peers sharing one route-map evaluate it once per distinct route."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[int, Route, PolicyContext], PolicyResult] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def apply(self, policy: object, route: Route, ctx: PolicyContext) -> PolicyResult:
+        key = (id(policy), route, ctx)
+        r = self._cache.get(key)
+        if r is None:
+            self.misses += 1
+            r = policy.evaluate(route, ctx)  # type: ignore[attr-defined]
+            self._cache[key] = r
+        else:
+            self.hits += 1
+        return r
+
+
+def _ctx(end: SessionEnd, direction: Direction) -> PolicyContext:
+    return PolicyContext(direction=direction, local_as=end.peer.local_as, peer_as=end.remote_asn,
+                         peer_address=end.remote_address, local_address=end.local_address, ibgp=end.ibgp,
+                         protocol_name=end.peer.name, router_id=end.speaker.router_id, vrf=end.speaker.vrf)
+
+
+# --------------------------------------------------------------------------------------------- import
+
+def import_path(sp: BgpSpeaker, end: SessionEnd, session: Session, wire: Route, net: Network,
+                cache: PolicyCache, sender_host: str) -> tuple[Path | None, Decision]:
+    """A route arrives at `sp` over `end` (the receiving end). Returns the path to store
+    (possibly invalid) or None if it is dropped, and the decision."""
+    af = end.peer.afs.get(wire.family)
+    where = f"{sp.id} from {end.remote_address}"
+    if af is None:
+        return None, Decision(sp.id, "import", False, f"{where}: address family IPv{wire.family} not active", end.peer.loc)
+    allow = af.allowas_in
+    if wire.as_path.contains(end.peer.local_as) > allow:
+        return None, Decision(sp.id, "import", False,
+                              f"{where}: AS path {wire.as_path} contains own AS {end.peer.local_as} (loop)",
+                              end.peer.loc, route=wire)
+    if end.ibgp and wire.originator_id is not None and sp.router_id and str(wire.originator_id) == sp.router_id:
+        return None, Decision(sp.id, "import", False, f"{where}: ORIGINATOR_ID is our router-id", end.peer.loc)
+    cluster = sp.options.cluster_id or sp.router_id
+    if cluster and any(str(c) == cluster for c in wire.cluster_list):
+        return None, Decision(sp.id, "import", False, f"{where}: CLUSTER_LIST contains our cluster-id", end.peer.loc)
+    route = wire.replace(source_name=end.peer.name, peer=end.remote_address, protocol=Protocol.BGP,
+                         weight=0, preference=BIRD_PREFERENCE[Protocol.BGP] if sp.daemon is Daemon.BIRD else None)
+    if not end.ibgp:
+        route = route.replace(local_pref=None, originator_id=None, cluster_list=())
+    if sp.daemon is Daemon.BIRD and route.local_pref is None:
+        route = route.replace(local_pref=af.default_local_pref)
+    if sp.daemon is Daemon.CILIUM and not sp.options.accepts_received:
+        return None, Decision(sp.id, "import", False,
+                              f"{where}: Cilium's BGP Control Plane rejects every received route (its GoBGP global "
+                              "import policy accepts only locally originated paths, Cilium >= 1.16) and never "
+                              "installs BGP routes in the kernel", end.peer.loc, route=route)
+    # Next hop checks before policy (FRR martian/self, BIRD direct/recursive gateway).
+    host = net.host(sp.host)
+    nh = route.next_hop
+    valid, why, unreachable = True, "", False
+    gateway = af.gateway or ("direct" if end.single_hop else "recursive")
+    if nh is not None and sp.daemon is not Daemon.BIRD and (nh in host.addresses or nh.is_loopback):
+        return None, Decision(sp.id, "import", False, f"{where}: next hop {nh} is our own address (martian)",
+                              end.peer.loc, route=route)
+    if sp.daemon is Daemon.BIRD:
+        if nh is None:
+            valid, why = False, "no next hop"
+        elif gateway == "direct":
+            if nh in host.addresses and not nh.is_loopback:
+                return None, Decision(sp.id, "import", False, f"{where}: invalid NEXT_HOP {nh}: address is local "
+                                      "(BIRD withdraws the route)", end.peer.loc, route=route)
+            if host.on_link(nh) is None or nh.is_loopback:
+                return None, Decision(sp.id, "import", False, f"{where}: invalid NEXT_HOP {nh}: not directly "
+                                      "reachable (gateway direct; BIRD withdraws the route)", end.peer.loc, route=route)
+        elif nh.is_loopback or not host.resolves(nh):
+            unreachable, why = True, f"next hop {nh} does not resolve in BIRD's table (recursive gateway): unreachable"
+    elif sp.daemon is Daemon.FRR and nh is not None:
+        if end.single_hop and not end.ibgp:
+            if host.on_link(nh) is None:
+                valid, why = False, f"next hop {nh} is not on a connected network (eBGP single hop)"
+        elif not host.resolves(nh):
+            valid, why = False, f"next hop {nh} does not resolve (no connected or static route)"
+    # Inbound policy.
+    policy = af.import_policy
+    decided: PolicyResult | None = None
+    if policy is None:
+        if sp.daemon is Daemon.FRR and not end.ibgp and sp.options.ebgp_requires_policy:
+            return None, Decision(sp.id, "import", False,
+                                  f"{where}: no inbound policy on an eBGP session and `bgp ebgp-requires-policy` is "
+                                  f"on ({sp.options.defaults_note or 'FRR default'}): every route is dropped",
+                                  end.peer.loc, route=route)
+        if sp.daemon is Daemon.BIRD and not end.ibgp:
+            return None, Decision(sp.id, "import", False, f"{where}: eBGP channel without an import policy "
+                                  "(BIRD refuses such a configuration)", end.peer.loc, route=route)
+    else:
+        decided = cache.apply(policy, route, _ctx(end, Direction.IMPORT))
+        if decided.verdict is Verdict.REJECT:
+            d = decided.decided_by
+            return None, Decision(sp.id, "import", False,
+                                  f"{where}: rejected by import policy {getattr(policy, 'name', '')}"
+                                  + (f" at {d.loc}: {d.text}" if d and d.loc else ""),
+                                  d.loc if d else af.import_loc, decided, end.peer.name, route)
+        route = decided.route
+    path = Path(route, f"session:{session.id}", False, end.ibgp, valid, why, end.remote_address,
+                end.remote_router_id, end.peer.name, af.rr_client, end.ifname if end.single_hop else None,
+                sender_host if (route.family == 6 and sp.daemon is Daemon.FRR and wire.next_hop_ll is not None) else None,
+                unreachable=unreachable)
+    text = f"{where}: accepted" + ("" if valid else f" but not usable: {why}") + (f" ({why})" if unreachable else "")
+    return path, Decision(sp.id, "import", True, text, af.import_loc, decided, end.peer.name, route)
+
+
+# --------------------------------------------------------------------------------------------- export
+
+def export_path(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Session, path: Path, net: Network,
+                cache: PolicyCache) -> tuple[Route | None, Decision]:
+    """`sp` sends its best `path` to the peer of `end` (the sending end)."""
+    af = end.peer.afs.get(path.route.family)
+    where = f"{sp.id} to {end.remote_address}"
+    if af is None or path.route.family not in session.afs:
+        return None, Decision(sp.id, "export", False, f"{where}: IPv{path.route.family} not active on the session",
+                              end.peer.loc)
+    if path.route.family in session.af_problems:
+        return None, Decision(sp.id, "export", False, f"{where}: {session.af_problems[path.route.family]}", end.peer.loc)
+    if not path.valid:
+        return None, Decision(sp.id, "export", False, f"{where}: best path is not valid ({path.why_invalid})")
+    comms = path.route.communities
+    if NO_ADVERTISE in comms:
+        return None, Decision(sp.id, "export", False, f"{where}: NO_ADVERTISE community")
+    if NO_EXPORT in comms and not end.ibgp:
+        return None, Decision(sp.id, "export", False, f"{where}: NO_EXPORT community (eBGP peer)")
+    if sp.daemon is Daemon.FRR:
+        return _export_frr(sp, end, recv, session, path, af, net, cache)
+    if sp.daemon is Daemon.BIRD:
+        return _export_bird(sp, end, recv, session, path, af, net, cache)
+    return _export_cilium(sp, end, session, path, af, cache)
+
+
+def _reflection(sp: BgpSpeaker, end: SessionEnd, path: Path, af: PeerAf) -> tuple[bool, str]:
+    """(allowed, why) for iBGP -> iBGP."""
+    if not (path.ibgp and end.ibgp) or path.local:
+        return True, ""
+    if path.from_rr_client or af.rr_client:
+        return True, "reflected"
+    return False, "iBGP split horizon: learned from an iBGP peer that is not a route-reflector client, and this " \
+                  "peer is not a client either"
+
+
+def _self_address(sp: BgpSpeaker, end: SessionEnd, family: int, net: Network) -> IPAddress | None:
+    if end.local_address is not None and end.local_address.version == family:
+        return end.local_address
+    host = net.host(sp.host)
+    if end.ifname:
+        for addr, (ifname, _) in sorted(host.addresses.items(), key=lambda x: str(x[0])):
+            if ifname == end.ifname and addr.version == family and not addr.is_link_local:
+                return addr
+    return None
+
+
+def _policy(sp: BgpSpeaker, policy: object, route: Route, end: SessionEnd, cache: PolicyCache,
+            where: str, loc: object) -> tuple[Route | None, Decision | None, PolicyResult]:
+    res = cache.apply(policy, route, _ctx(end, Direction.EXPORT))
+    if res.verdict is Verdict.REJECT:
+        d = res.decided_by
+        return None, Decision(sp.id, "export", False, f"{where}: rejected by export policy "
+                              f"{getattr(policy, 'name', '')}" + (f" at {d.loc}: {d.text}" if d and d.loc else ""),
+                              d.loc if d else loc, res, end.peer.name, route), res  # type: ignore[arg-type]
+    return res.route, None, res
+
+
+def _export_frr(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Session, path: Path, af: PeerAf,
+                net: Network, cache: PolicyCache) -> tuple[Route | None, Decision]:
+    where = f"{sp.id} to {end.remote_address}"
+    ok, why = _reflection(sp, end, path, af)
+    if not ok:
+        return None, Decision(sp.id, "export", False, f"{where}: {why}", end.peer.loc)
+    reflected = why == "reflected"
+    if reflected and path.route.originator_id is not None and end.remote_router_id and \
+            str(path.route.originator_id) == end.remote_router_id:
+        return None, Decision(sp.id, "export", False, f"{where}: ORIGINATOR_ID is the peer's router-id")
+    r = path.route
+    fam = r.family
+    if end.ibgp:
+        r = r.replace(local_pref=r.local_pref if r.local_pref is not None else sp.options.default_local_pref)
+    else:
+        r = r.replace(local_pref=None, originator_id=None, cluster_list=())
+        if not path.local:
+            r = r.replace(med=None)
+    # Next hop.
+    own = _self_address(sp, end, fam, net)
+    nh = r.next_hop
+    host = net.host(sp.host)
+    use_self = path.local or nh is None or (nh is not None and nh.is_unspecified)
+    if af.next_hop_self == "force" or (af.next_hop_self and not reflected):
+        use_self = True
+    elif not end.ibgp and not use_self and not af.next_hop_keep:
+        link = host.on_link(nh) if nh is not None else None
+        peer_link = host.on_link(end.remote_address) if end.remote_address is not None else None
+        # Third-party next hop: kept when it is on the receiving peer's subnet, unless the path came from
+        # that very peer (FRR's multiaccess check excludes the path's source peer).
+        same_subnet = link is not None and peer_link is not None and link[0] == peer_link[0] \
+            and path.peer_address != end.remote_address
+        use_self = not same_subnet
+    elif end.ibgp and nh is not None and nh.is_link_local:
+        use_self = True
+    if use_self:
+        if own is None:
+            return None, Decision(sp.id, "export", False, f"{where}: no IPv{fam} address to use as next hop")
+        r = r.replace(next_hop=own)
+    # Link-local next hop on shared networks for eBGP or own paths, not reflected.
+    add_ll = fam == 6 and end.single_hop and end.ifname not in (None, "lo") and (not end.ibgp or path.local) \
+        and not reflected
+    r = r.replace(next_hop_ll=_LL_MARK if add_ll else None, weight=0, peer=None, source_name=None, preference=None)
+    if af.export_policy is None:
+        if not end.ibgp and sp.options.ebgp_requires_policy:
+            return None, Decision(sp.id, "export", False, f"{where}: no outbound policy on an eBGP session and "
+                                  f"`bgp ebgp-requires-policy` is on ({sp.options.defaults_note or 'FRR default'})",
+                                  end.peer.loc)
+        res = None
+    else:
+        out, dec, res = _policy(sp, af.export_policy, r, end, cache, where, af.export_loc)
+        if out is None:
+            return None, dec  # type: ignore[return-value]
+        if not reflected:
+            r = out
+    if not end.ibgp:
+        r = r.replace(as_path=r.as_path.prepend(end.peer.local_as))
+    elif reflected:
+        r = r.replace(originator_id=r.originator_id or _rid(path.peer_router_id),
+                      cluster_list=(_rid(sp.options.cluster_id or sp.router_id),) + r.cluster_list)
+    return r, Decision(sp.id, "export", True, f"{where}: sent" + (" (reflected)" if reflected else ""),
+                       af.export_loc, res, end.peer.name, r)
+
+
+def _export_bird(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Session, path: Path, af: PeerAf,
+                 net: Network, cache: PolicyCache) -> tuple[Route | None, Decision]:
+    where = f"{sp.id} to {end.remote_address}"
+    if path.peer_name == end.peer.name and not path.local:
+        return None, Decision(sp.id, "export", False, f"{where}: not sent back to the protocol it came from")
+    if path.ibgp and end.ibgp and not (path.from_rr_client or af.rr_client):
+        return None, Decision(sp.id, "export", False, f"{where}: iBGP to iBGP needs an rr client on one side")
+    if af.export_policy is None:
+        return None, Decision(sp.id, "export", False,
+                              f"{where}: channel exports nothing (no `export` statement: BIRD's default is none)",
+                              end.peer.loc)
+    pre = path.route
+    out, dec, res = _policy(sp, af.export_policy, pre, end, cache, where, af.export_loc)
+    if out is None:
+        return None, dec  # type: ignore[return-value]
+    r = out
+    fam = r.family
+    if not end.ibgp:
+        # MED is removed towards eBGP unless the export filter set it.
+        r = r.replace(as_path=r.as_path.prepend(end.peer.local_as), local_pref=None,
+                      med=r.med if r.med != pre.med else None)
+    else:
+        r = r.replace(local_pref=r.local_pref if r.local_pref is not None else af.default_local_pref)
+    # Next hop (reference 2.2).
+    own = _self_address(sp, end, fam, net)
+    nh_set_by_filter = out.next_hop != pre.next_hop
+    mode = af.next_hop_self
+    self_applies = mode == "self" or (mode == "ebgp" and not end.ibgp) or (mode == "ibgp" and end.ibgp)
+    if self_applies:
+        nh = own
+    elif af.next_hop_keep or nh_set_by_filter:
+        nh = r.next_hop
+    elif fam != (end.local_address.version if end.local_address else fam) and not af.extended_next_hop:
+        nh = own
+    elif end.ibgp and path.route.protocol is Protocol.BGP and r.next_hop is not None:
+        nh = r.next_hop
+    elif path.single_hop_if and end.single_hop and path.single_hop_if == end.ifname and path.route.protocol is Protocol.BGP:
+        nh = r.next_hop
+    elif path.route.protocol is not Protocol.BGP and r.next_hop is not None and not r.next_hop.is_link_local and (
+            end.ibgp or net.host(sp.host).on_link(r.next_hop) is not None
+            and net.host(sp.host).on_link(r.next_hop)[0] == end.ifname):  # type: ignore[index]
+        nh = r.next_hop
+    else:
+        nh = own
+    if nh is None or nh.is_unspecified:
+        return None, Decision(sp.id, "export", False, f"{where}: no next hop to send")
+    if nh == end.remote_address:
+        return None, Decision(sp.id, "export", False,
+                              f"{where}: next hop {nh} would be the neighbor's own address: BIRD withdraws it "
+                              "(\"Invalid route ... withdrawn\")", end.peer.loc, res, end.peer.name, r)
+    add_ll = fam == 6 and end.single_hop and end.ifname not in (None, "lo") and nh == own
+    r = r.replace(next_hop=nh, next_hop_ll=_LL_MARK if add_ll else None, weight=0, peer=None, source_name=None,
+                  preference=None, protocol=Protocol.BGP)
+    return r, Decision(sp.id, "export", True, f"{where}: sent", af.export_loc, res, end.peer.name, r)
+
+
+def _export_cilium(sp: BgpSpeaker, end: SessionEnd, session: Session, path: Path, af: PeerAf,
+                   cache: PolicyCache) -> tuple[Route | None, Decision]:
+    where = f"{sp.id} to {end.remote_address}"
+    if not path.local:
+        return None, Decision(sp.id, "export", False, f"{where}: Cilium advertises only its own prefixes")
+    if af.export_policy is None:
+        return None, Decision(sp.id, "export", False, f"{where}: no CiliumBGPAdvertisement selected for this peer "
+                              "and family (peer config families[].advertisements)", end.peer.loc)
+    r = path.route.replace(next_hop=end.local_address, next_hop_ll=None, weight=0, source_name=None, preference=None)
+    out, dec, res = _policy(sp, af.export_policy, r, end, cache, where, af.export_loc)
+    if out is None:
+        return None, dec  # type: ignore[return-value]
+    r = out
+    if end.ibgp:
+        r = r.replace(local_pref=r.local_pref if r.local_pref is not None else 100)
+    else:
+        r = r.replace(local_pref=None, as_path=r.as_path.prepend(end.peer.local_as))
+    return r, Decision(sp.id, "export", True, f"{where}: advertised", af.export_loc, res, end.peer.name, r)
+
+
+@functools.lru_cache(maxsize=None)
+def _rid(value: str | None) -> object:
+    import ipaddress
+
+    try:
+        return ipaddress.IPv4Address(value) if value else None
+    except ValueError:
+        return None
+
+
+# The wire carries "a link-local next hop of the sender"; real addresses are unknown offline.
+import ipaddress as _ip
+
+_LL_MARK = _ip.IPv6Address("fe80::")
+
+
+# --------------------------------------------------------------------------------------------- best path
+
+def best_key(sp: BgpSpeaker) -> Callable[[Path], tuple[object, ...]]:
+    """Sort key: the smallest key is the best path. Ties that FRR breaks by "older path" are
+    broken by router-id then peer address, as on a fresh start where both arrive together."""
+    opts = sp.options
+
+    def neighbor_as(p: Path) -> int | None:
+        return p.route.as_path.first
+
+    def common(p: Path) -> tuple[object, ...]:
+        r = p.route
+        lp = r.local_pref if r.local_pref is not None else opts.default_local_pref
+        aspl = 0 if opts.as_path_ignore else r.as_path.length
+        rid = str(r.originator_id) if r.originator_id else (p.peer_router_id or "")
+        return (-lp, aspl, r.origin.rank, r.med or 0, p.ibgp, _rid_key(rid), len(r.cluster_list),
+                _addr_key(p.peer_address))
+
+    if sp.daemon is Daemon.BIRD:
+        def key(p: Path) -> tuple[object, ...]:
+            pref = p.route.preference if p.route.preference is not None else BIRD_PREFERENCE.get(p.route.protocol, 100)
+            return (not p.valid, -pref, p.unreachable) + common(p)
+        return key
+
+    def frr_key(p: Path) -> tuple[object, ...]:
+        return (not p.valid, -p.route.weight) + common(p)[:1] + (not p.local,) + common(p)[1:]
+    return frr_key
+
+
+_MED_INDEX = 6  # position of MED in both daemons' keys
+
+
+def _rid_key(rid: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(x) for x in rid.split("."))
+    except ValueError:
+        return (1 << 32,)
+
+
+def _addr_key(a: IPAddress | None) -> tuple[int, int]:
+    return (0, 0) if a is None else (a.version, int(a))
+
+
+def med_comparable(a: Path, b: Path, always: bool) -> bool:
+    return always or a.route.as_path.first == b.route.as_path.first
+
+
+def select_best(sp: BgpSpeaker, paths: list[Path]) -> Path | None:
+    """Best path. MED is only compared between paths from the same neighbouring AS (unless
+    always-compare-med); we apply that by comparing MED within groups of equal neighbour AS."""
+    if not paths:
+        return None
+    key = best_key(sp)
+    if sp.options.always_compare_med:
+        return min(paths, key=key)
+    # Pairwise tournament with MED ignored across different neighbour ASes.
+    best = paths[0]
+    for p in paths[1:]:
+        if _better(sp, p, best, key):
+            best = p
+    return best
+
+
+def _better(sp: BgpSpeaker, a: Path, b: Path, key: Callable[[Path], tuple[object, ...]]) -> bool:
+    ka, kb = list(key(a)), list(key(b))
+    if not med_comparable(a, b, sp.options.always_compare_med):
+        # zero out the MED position (common() index 3, shifted by the daemon prefix)
+        ka[_MED_INDEX] = kb[_MED_INDEX] = 0
+    return tuple(ka) < tuple(kb)

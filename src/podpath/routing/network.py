@@ -1,0 +1,94 @@
+"""The L3 facts the control plane needs about each host: its addresses,
+connected prefixes and non-BGP routes. Used to decide whether a BGP session can
+come up (who owns the peer address, is it on-link, which source address) and
+whether a next hop resolves."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+from podpath.model.cluster import KernelRoute, RouteTable
+from podpath.routing.route import IPAddress, IPNetwork
+
+LOOPBACK4 = ipaddress.ip_interface("127.0.0.1/8")
+LOOPBACK6 = ipaddress.ip_interface("::1/128")
+
+
+@dataclass
+class HostNet:
+    name: str
+    addresses: dict[IPAddress, tuple[str, object]] = field(default_factory=dict)  # addr -> (ifname, IPInterface)
+    connected: list[tuple[IPNetwork, str, IPAddress]] = field(default_factory=list)  # prefix, ifname, own addr
+    static: RouteTable = field(default_factory=RouteTable)  # non-BGP routes known to the host
+
+    def add_address(self, ifname: str, iface: object) -> None:
+        ip = iface.ip  # type: ignore[attr-defined]
+        self.addresses.setdefault(ip, (ifname, iface))
+        net = iface.network  # type: ignore[attr-defined]
+        if net.prefixlen < net.max_prefixlen or ifname == "lo":
+            if all(c[0] != net or c[1] != ifname for c in self.connected):
+                self.connected.append((net, ifname, ip))
+
+    def owns(self, addr: IPAddress) -> bool:
+        return addr in self.addresses or addr.is_loopback
+
+    def on_link(self, addr: IPAddress) -> tuple[str, IPAddress] | None:
+        """(ifname, our source address) if `addr` is inside a connected prefix (not via a gateway)."""
+        best: tuple[int, str, IPAddress] | None = None
+        for net, ifname, own in self.connected:
+            if net.version == addr.version and addr in net and (best is None or net.prefixlen > best[0]):
+                best = (net.prefixlen, ifname, own)
+        return (best[1], best[2]) if best else None
+
+    def route_to(self, addr: IPAddress) -> tuple[str | None, IPAddress | None, KernelRoute | None]:
+        """(egress ifname, source address, route) for reaching `addr`; None ifname = unreachable."""
+        if addr.is_loopback or addr in self.addresses:
+            return "lo", addr, None
+        link = self.on_link(addr)
+        if link is not None:
+            return link[0], link[1], None
+        r = self.static.lookup(addr)
+        if r is not None and r.type == "unicast":
+            via = r.gateway
+            if via is not None:
+                link = self.on_link(via)
+                if link is not None:
+                    return link[0], r.src or link[1], r
+            if r.dev:
+                own = next((a for a, (ifn, _) in sorted(self.addresses.items(), key=lambda x: str(x[0]))
+                            if ifn == r.dev and a.version == addr.version), None)
+                return r.dev, r.src or own, r
+        return None, None, None
+
+    def resolves(self, next_hop: IPAddress) -> bool:
+        """Is the next hop reachable through a connected or non-BGP route (not the default route)?"""
+        if self.on_link(next_hop) is not None:
+            return True
+        r = self.static.lookup(next_hop)
+        return r is not None and r.dst.prefixlen > 0 and r.type == "unicast"
+
+
+class Network:
+    """Every host's L3 view, and which host owns which address."""
+
+    def __init__(self) -> None:
+        self.hosts: dict[str, HostNet] = {}
+        self._owner: dict[IPAddress, str] = {}
+
+    def host(self, name: str) -> HostNet:
+        if name not in self.hosts:
+            h = HostNet(name)
+            h.add_address("lo", LOOPBACK4)
+            h.add_address("lo", LOOPBACK6)
+            self.hosts[name] = h
+        return self.hosts[name]
+
+    def add_address(self, host: str, ifname: str, iface: object) -> None:
+        self.host(host).add_address(ifname, iface)
+        ip = iface.ip  # type: ignore[attr-defined]
+        if not ip.is_loopback and not ip.is_link_local:
+            self._owner.setdefault(ip, host)
+
+    def owner(self, addr: IPAddress) -> str | None:
+        return self._owner.get(addr)

@@ -1,0 +1,217 @@
+"""Which BGP sessions come up, and if not, why.
+
+For every configured peer: find the host that owns the peer address, the speaker
+there whose configuration accepts us (a neighbor statement for our source address
+or a listen range containing it), then check the conditions each daemon enforces:
+AS numbers (incl. internal/external), a common address family, someone who
+initiates and someone who listens, single-hop reachability for eBGP, BIRD's refusal
+of host-scope neighbours (::1) without multihop, shutdown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from podpath.routing.bgp import BgpPeer, BgpSpeaker, Daemon
+from podpath.routing.network import Network
+from podpath.routing.route import IPAddress
+
+
+@dataclass
+class SessionEnd:
+    speaker: BgpSpeaker
+    peer: BgpPeer
+    local_address: IPAddress | None
+    remote_address: IPAddress | None
+    ifname: str | None = None  # egress interface (single-hop sessions)
+    single_hop: bool = False  # this end's own configuration is single-hop (decides BIRD's gateway mode, FRR NHT)
+
+    @property
+    def ibgp(self) -> bool:
+        return False if self.remote_asn is None else self.remote_asn == self.peer.local_as
+
+    remote_asn: int | None = None
+    remote_router_id: str | None = None
+
+
+@dataclass
+class Session:
+    a: SessionEnd  # the end whose configuration we started from
+    b: SessionEnd | None
+    up: bool
+    reason: str = ""
+    afs: tuple[int, ...] = ()
+    af_problems: dict[int, str] = field(default_factory=dict)
+    single_hop: bool = True
+
+    @property
+    def id(self) -> str:
+        left = f"{self.a.speaker.id}:{self.a.peer.name}"
+        if self.b is None:
+            return left
+        return f"{left}<->{self.b.speaker.id}:{self.b.peer.name}"
+
+    def ends(self) -> list[tuple[SessionEnd, SessionEnd]]:
+        """(sender, receiver) pairs: routes flow both ways."""
+        return [] if self.b is None else [(self.a, self.b), (self.b, self.a)]
+
+    def to_json(self) -> dict[str, object]:
+        def end(e: SessionEnd | None) -> object:
+            if e is None:
+                return None
+            return {"host": e.speaker.host, "speaker": e.speaker.id, "daemon": e.speaker.daemon.value,
+                    "peer": e.peer.name, "local_address": str(e.local_address) if e.local_address else None,
+                    "remote_address": str(e.remote_address) if e.remote_address else None,
+                    "local_as": e.peer.local_as, "location": e.peer.loc.to_json()}
+        return {"id": self.id, "state": "established" if self.up else "down", "reason": self.reason,
+                "families": [f"ipv{f}" for f in self.afs],
+                "family_problems": {f"ipv{k}": v for k, v in sorted(self.af_problems.items())},
+                "a": end(self.a), "b": end(self.b)}
+
+
+def _single_hop(sp: BgpSpeaker, peer: BgpPeer, ebgp: bool) -> bool:
+    if peer.multihop is not None:
+        return peer.multihop <= 1
+    if sp.daemon is Daemon.CILIUM:
+        return ebgp
+    return ebgp  # FRR and BIRD: eBGP single hop, iBGP multihop by default
+
+
+def find_sessions(speakers: list[BgpSpeaker], net: Network) -> list[Session]:
+    by_host: dict[str, list[BgpSpeaker]] = {}
+    for sp in speakers:
+        by_host.setdefault(sp.host, []).append(sp)
+    sessions: list[Session] = []
+    claimed: set[tuple[str, str, str]] = set()  # (speaker id, peer name, remote address) already paired
+    for sp in sorted(speakers, key=lambda s: s.id):
+        for peer in sp.peers:
+            if peer.address is None:
+                continue  # listen ranges and unnumbered peers are found from the other side
+            key = (sp.id, peer.name, str(peer.address))
+            if key in claimed:
+                continue
+            s = _connect(sp, peer, by_host, net)
+            if s.b is not None:
+                claimed.add((s.b.speaker.id, s.b.peer.name, str(s.b.remote_address)))
+            claimed.add(key)
+            sessions.append(s)
+    return sessions
+
+
+def _down(a: SessionEnd, reason: str, b: SessionEnd | None = None) -> Session:
+    return Session(a, b, False, reason)
+
+
+def _connect(sp: BgpSpeaker, peer: BgpPeer, by_host: dict[str, list[BgpSpeaker]], net: Network) -> Session:
+    addr = peer.address
+    assert addr is not None
+    host = net.host(sp.host)
+    ifname, src, _ = host.route_to(addr)
+    if peer.local_address is not None:
+        if not host.owns(peer.local_address):
+            return _down(SessionEnd(sp, peer, peer.local_address, addr),
+                         f"source address {peer.local_address} is not an address of {sp.host}")
+        src = peer.local_address
+    a = SessionEnd(sp, peer, src, addr, ifname)
+    if peer.shutdown:
+        return _down(a, f"neighbor {addr} is shut down on {sp.id} ({peer.loc})")
+    if ifname is None:
+        return _down(a, f"{sp.host} has no route to {addr}")
+    target_host = sp.host if (addr.is_loopback or host.owns(addr)) else net.owner(addr)
+    if target_host is None:
+        return _down(a, f"no host in the snapshot has address {addr}")
+    candidates = [t for t in by_host.get(target_host, []) if t is not sp]
+    matches = []
+    for t in sorted(candidates, key=lambda s: s.id):
+        for q in t.peers:
+            if src is None:
+                continue
+            if (q.address is not None and q.address == src) or (
+                    q.address is None and q.listen_range is not None and src.version == q.listen_range.version
+                    and src in q.listen_range):
+                matches.append((t, q))
+                break
+    if not matches:
+        names = ", ".join(t.id for t in candidates) or "none"
+        return _down(a, f"no BGP speaker on {target_host} is configured for our address {src} "
+                        f"(speakers there: {names})")
+    # Prefer an exact neighbor statement over a listen range (FRR keeps static config for addresses in a range).
+    matches.sort(key=lambda tq: (tq[1].address is None, tq[0].id))
+    t, q = matches[0]
+    b = SessionEnd(t, q, addr, src, None)
+    a.remote_asn, b.remote_asn = q.local_as, peer.local_as
+    a.remote_router_id, b.remote_router_id = t.router_id, sp.router_id
+    if q.shutdown:
+        return _down(a, f"neighbor {src} is shut down on {t.id} ({q.loc})", b)
+    if not peer.accepts_as(q.local_as, peer.local_as):
+        return _down(a, f"AS mismatch: {sp.id} expects AS {_expect(peer)} for {addr}, {t.id} uses AS {q.local_as} "
+                        f"({q.loc})", b)
+    if not q.accepts_as(peer.local_as, q.local_as):
+        return _down(a, f"AS mismatch: {t.id} expects AS {_expect(q)} for {src} ({q.loc}), {sp.id} uses AS "
+                        f"{peer.local_as}", b)
+    ebgp = q.local_as != peer.local_as
+    # Who opens the TCP connection, who listens?
+    a_init = peer.connects and not peer.passive
+    b_init = q.connects and not q.passive and q.address is not None
+    a_listen = sp.options.listens
+    b_listen = t.options.listens
+    if not ((a_init and b_listen) or (b_init and a_listen)):
+        why = []
+        if not a_init:
+            why.append(f"{sp.id} does not initiate ({'passive' if peer.passive else 'listen range only'})")
+        if not b_listen:
+            why.append(f"{t.id} has no listening BGP socket")
+        if not b_init:
+            why.append(f"{t.id} does not initiate (" + ("passive" if q.passive else "dynamic neighbor from a listen range")
+                       + ")")
+        if not a_listen:
+            why.append(f"{sp.id} has no listening BGP socket")
+        return _down(a, "nobody can open the connection: " + "; ".join(why), b)
+    a.single_hop, b.single_hop = _single_hop(sp, peer, ebgp), _single_hop(t, q, ebgp)
+    single = a.single_hop or b.single_hop
+    for end, other_addr in ((a, addr), (b, src)):
+        reason = _hop_problem(end.speaker, end.peer, other_addr, ebgp, net)
+        if reason:
+            return _down(a, reason, b)
+    afs = tuple(sorted(set(peer.afs) & set(q.afs)))
+    if not afs:
+        return _down(a, f"no address family is activated on both sides ({sp.id}: "
+                        f"{_afs(peer)}; {t.id}: {_afs(q)})", b)
+    s = Session(a, b, True, "", afs, single_hop=single)
+    for af in afs:
+        if af != addr.version and not (peer.afs[af].extended_next_hop or q.afs[af].extended_next_hop):
+            s.af_problems[af] = (f"IPv{af} routes over an IPv{addr.version} session need an IPv{af} next hop: "
+                                 f"enable extended next hop on both sides or give the session an IPv{af} address")
+    return s
+
+
+def _expect(p: BgpPeer) -> str:
+    return p.remote_as_mode if p.remote_as_mode in ("internal", "external") else str(p.remote_as)
+
+
+def _afs(p: BgpPeer) -> str:
+    return ", ".join(f"ipv{a}" for a in sorted(p.afs)) or "none"
+
+
+def _hop_problem(sp: BgpSpeaker, peer: BgpPeer, remote: IPAddress, ebgp: bool, net: Network) -> str:
+    """Single-hop rules per daemon for the end `sp` talking to `remote`."""
+    host = net.host(sp.host)
+    if not _single_hop(sp, peer, ebgp) or peer.disable_connected_check:
+        return ""
+    if sp.daemon is Daemon.BIRD:
+        if remote.is_loopback or remote in host.addresses:
+            return (f"BIRD refuses a single-hop eBGP session to the host-scope/local address {remote} "
+                    f"(\"Invalid remote address\"); add `multihop` to the protocol at {peer.loc}")
+        if host.on_link(remote) is None:
+            return f"{sp.id}: {remote} is not on a directly connected network and the session is single-hop " \
+                   f"({peer.loc}); add `multihop`"
+        return ""
+    if sp.daemon is Daemon.FRR:
+        if host.on_link(remote) is None and not remote.is_loopback and remote not in host.addresses:
+            return (f"{sp.id}: eBGP neighbor {remote} is not directly connected and has no ebgp-multihop "
+                    f"({peer.loc})")
+        return ""
+    if sp.daemon is Daemon.CILIUM:
+        if host.on_link(remote) is None and not remote.is_loopback and remote not in host.addresses:
+            return (f"{sp.id}: eBGP peer {remote} is not directly connected and ebgpMultihop is 1 ({peer.loc})")
+    return ""
