@@ -53,3 +53,20 @@ def test_hm003_version_mismatch(make_snapshot):
     snap = make_snapshot({"values.yaml": NATIVE_VALUES, "podpath.yaml": "versions:\n  cilium: 1.19.0\n",
                           "hosts/n1/status.txt": status, "nodes.yaml": "apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\n"})
     assert ids(snap, "HM003") == ["HM003:version"]
+
+
+@needs_chart
+def test_hm001_rejected_key_fails_install(make_snapshot):
+    snap = make_snapshot({"values.yaml": NATIVE_VALUES + "tunnel: disabled\n"})
+    [f] = findings(snap, "HM001")
+    assert f.severity.value == "error" and "refused" in f.message
+
+
+@needs_chart
+def test_hm001_seed_style_keys(make_snapshot):
+    values = NATIVE_VALUES.replace("bpf:\n  masquerade: true", "bpf:\n  masquerade: true\n  lbMode: snat")
+    values += "mtu: 1450\n"
+    got = {f.subject.split(":", 1)[1]: f for f in findings(make_snapshot({"values.yaml": values}), "HM001")}
+    assert set(got) == {"bpf.lbMode", "mtu"}
+    assert "loadBalancer.mode" in got["bpf.lbMode"].message  # ConfigMap spelling bpf-lb-mode -> Helm key
+    assert "MTU" in got["mtu"].message and got["mtu"].severity.value == "error"  # MTU stays auto, not 1450

@@ -43,6 +43,13 @@ def unknown_helm_key(ctx: CheckContext) -> Iterator[Finding]:
     for doc in ctx.snap.helm_values:
         for path, value, parent, key in walk_leaves(doc.data):
             status, _ = chart.lookup(path)
+            if status == "rejected":
+                yield ctx.finding(f"{doc.file}:{path}", f"Helm value {path} is refused by the Cilium "
+                                  f"{minor(c.version.value)} chart's validation: `helm install/upgrade` fails.",
+                                  locations=[key_loc(parent, key, doc.file)], severity="error",
+                                  evidence=[f"checked against {chart.describe_source()} (templates/validate.yaml)"],
+                                  fix=Fix(f"Remove {path} (it was removed from Cilium; see the upgrade notes)", doc.file))
+                continue
             if status != "unknown":
                 continue
             # Report only the outermost unknown key of a subtree.

@@ -31,9 +31,12 @@ class ChartKeys:
         return f"Cilium chart {self.chart_version} ({self.source.get('repo', 'cilium/cilium')}@{ref[:12]})"
 
     def lookup(self, path: str) -> tuple[str, str | None]:
-        """('known'|'open'|'unknown', matched key). 'open' = under a free-form map
-        (annotations, extraConfig, resources...) where any subkey is accepted."""
+        """('known'|'open'|'rejected'|'unknown', matched key). 'open' = under a free-form map
+        (annotations, extraConfig, resources...) where any subkey is accepted; 'rejected' = a key the chart's
+        validation template refuses (e.g. the removed `tunnel`)."""
         if path in self.keys:
+            if self.keys[path].get("rejected"):
+                return "rejected", path
             return "known", path
         parts = path.split(".")
         for i in range(len(parts) - 1, 0, -1):
@@ -59,8 +62,8 @@ class ChartKeys:
         if exact:
             return exact
         everywhere = sorted(k for k in self.keys if _norm(k.rsplit(".", 1)[-1]) == norm)
-        if everywhere:
-            return everywhere[:3]
+        if 0 < len(everywhere) <= 2:  # a distinctive key written under the wrong parent
+            return everywhere
         leaves = {k.rsplit(".", 1)[-1]: k for k in siblings}
         close = difflib.get_close_matches(leaf, list(leaves), n=3, cutoff=0.8)
         return [leaves[c] for c in close]

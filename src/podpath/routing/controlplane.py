@@ -1,0 +1,121 @@
+"""Assemble the control plane of a snapshot and simulate it.
+
+Hosts and addresses come from the model (manifest, Talos, Node objects, router
+configs); speakers from the routing-daemon readers and from Cilium's BGP
+resources; Cilium's own kernel routes (local pod CIDR on cilium_host,
+autoDirectNodeRoutes) are added to the kernel tables. Observed route dumps are
+evidence and are *not* fed into the simulation.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from podpath.diagnostics import Diagnostics, Loc
+from podpath.model.cluster import KernelRoute
+from podpath.readers import cilium_bgp
+from podpath.routing.bgp import BgpSpeaker
+from podpath.routing.cilium_speaker import cilium_speakers
+from podpath.routing.network import Network
+from podpath.routing.sim import FibEntry, SimResult, Simulator
+
+if TYPE_CHECKING:
+    from podpath.snapshot import Snapshot
+
+
+@dataclass
+class ControlPlane:
+    network: Network
+    speakers: list[BgpSpeaker]
+    extra_fib: dict[str, list[FibEntry]]
+    notes: list[str] = field(default_factory=list)
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+
+    def simulate(self, trace: set[Any] | None = None) -> SimResult:
+        return Simulator(self.speakers, self.network, self.extra_fib, trace).run()
+
+
+def build(snap: "Snapshot") -> ControlPlane:
+    net = Network()
+    cl = snap.cluster
+    cp = ControlPlane(net, [], {})
+    for host in sorted(cl.hosts.values(), key=lambda h: h.name):
+        net.host(host.name)
+        for iface in host.interfaces.values():
+            for a in iface.addresses:
+                net.add_address(host.name, iface.name, a.value)
+    # Node addresses not on any known interface: place them on the segment that contains them.
+    for node in sorted(cl.nodes.values(), key=lambda n: n.name):
+        h = net.host(node.name)
+        for a in node.addresses:
+            if a.address in h.addresses:
+                continue
+            plen, ifname = a.address.max_prefixlen, None
+            for seg in sorted(cl.segments.values(), key=lambda s: s.name):
+                for p in seg.prefixes:
+                    if p.value.version == a.address.version and a.address in p.value:
+                        plen, ifname = p.value.prefixlen, seg.name.split(",")[0]
+            host = cl.hosts.get(node.name)
+            if host is not None and host.routes is not None:
+                for r in host.routes.routes:
+                    if r.scope == "link" and r.gateway is None and r.dev and a.address in r.dst and r.dst.prefixlen:
+                        plen, ifname = r.dst.prefixlen, r.dev
+                        break
+            ifname = ifname or "eth0"
+            net.add_address(node.name, ifname, ipaddress.ip_interface(f"{a.address}/{plen}"))
+            cp.notes.append(f"{node.name}: address {a.address}/{plen} placed on {ifname} (from the Node object)")
+    for r in snap.routers:
+        convert = getattr(r, "to_speakers", None)
+        host = getattr(r, "host", None)
+        if convert is None or host is None:
+            continue
+        speakers, interfaces, statics = convert(snap)
+        for ifname, iface in interfaces:
+            net.add_address(host, ifname, iface)
+        for kr in statics:
+            net.host(host).static.add(kr)
+        cp.speakers.extend(speakers)
+    if snap.bgp_objects and snap.cilium.flag("enable-bgp-control-plane"):
+        instances = cilium_bgp.resolve(snap.bgp_objects, cl.nodes, cp.diagnostics)
+        cp.speakers.extend(cilium_speakers(instances, cl, snap.cilium))
+    cp.extra_fib = cilium_routes(snap, net)
+    return cp
+
+
+def cilium_routes(snap: "Snapshot", net: Network) -> dict[str, list[FibEntry]]:
+    """The routes the Cilium agent itself installs (reference cilium-datapath.md 4.1, 4.2)."""
+    c = snap.cilium
+    out: dict[str, list[FibEntry]] = {}
+    if not c.present:
+        return out
+    nodes = sorted(snap.cluster.nodes.values(), key=lambda n: n.name)
+    endpoint_routes = c.flag("enable-endpoint-routes")
+    for node in nodes:
+        entries = out.setdefault(node.name, [])
+        for cidr in node.pod_cidrs:
+            fam = cidr.value.version
+            if not c.family_enabled(fam) or endpoint_routes:
+                continue
+            entries.append(FibEntry(KernelRoute(cidr.value, None, "cilium_host", "kernel", None, None,
+                                                0 if fam == 4 else 1024), "cilium", loc=cidr.loc,
+                                    why="Cilium routes the node's own pod CIDR to cilium_host"))
+        if not (c.native_routing and c.auto_direct_node_routes):
+            continue
+        h = net.host(node.name)
+        for other in nodes:
+            if other is node:
+                continue
+            for cidr in other.pod_cidrs:
+                fam = cidr.value.version
+                ip = other.node_ip(fam)
+                if not c.family_enabled(fam) or ip is None:
+                    continue
+                ifname, _, via = h.route_to(ip.address)
+                if ifname is None or (via is not None and via.gateway is not None and via.gateway != ip.address):
+                    continue  # "must be directly reachable": not installed (check RT002 reports it)
+                entries.append(FibEntry(KernelRoute(cidr.value, ip.address, ifname, "kernel", None, None,
+                                                    0 if fam == 4 else 1024), "cilium", loc=cidr.loc,
+                                        why=f"autoDirectNodeRoutes: {other.name}'s pod CIDR via its node IP"))
+    return out
