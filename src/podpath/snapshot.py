@@ -78,6 +78,28 @@ class Snapshot:
     def usable(self) -> bool:
         return not self.diagnostics.errors
 
+    _control_plane: Any = field(default=None, repr=False)
+    _simulation: Any = field(default=None, repr=False)
+
+    @property
+    def has_control_plane(self) -> bool:
+        """Routing daemons or Cilium BGP speakers to simulate."""
+        return bool(self.routers) or (bool(self.bgp_objects) and self.cilium.flag("enable-bgp-control-plane"))
+
+    def control_plane(self) -> "Any":
+        """Speakers, sessions' inputs and the L3 network built from the model (cached)."""
+        if self._control_plane is None:
+            from podpath.routing.controlplane import build
+
+            self._control_plane = build(self)
+        return self._control_plane
+
+    def simulate(self) -> "Any":
+        """The simulated BGP control plane and kernel tables (cached): a `SimResult`."""
+        if self._simulation is None:
+            self._simulation = self.control_plane().simulate()
+        return self._simulation
+
     def check(self, rules: list[str] | None = None) -> "Any":
         from podpath.checks import run_checks
 

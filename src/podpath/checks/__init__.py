@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from podpath.checks import datapath, helm, ipam, masquerade, mtu, observed, routes  # noqa: F401  (registers rules)
+from podpath.checks import bgp, datapath, helm, ipam, masquerade, mtu, observed, routes  # noqa: F401  (registers rules)
 from podpath.checks.base import RULES, Finding, Fix, Rule, Severity, run_rules
 
 if TYPE_CHECKING:

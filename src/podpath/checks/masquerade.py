@@ -93,7 +93,8 @@ def native_cidr_excludes_pods(ctx: CheckContext) -> Iterator[Finding]:
         nets = sorted(uniq, key=lambda n: (int(n.network_address), n.prefixlen))  # type: ignore[attr-defined]
         widest = [n for n in nets if not any(n != o and n.subnet_of(o) for o in nets)]  # type: ignore[attr-defined]
         fixed = covering_prefix([native] + widest)
-        shown = ", ".join(str(n) for n in widest)
+        shown = ", ".join(str(n) for n in widest[:3]) + (f" and {len(widest) - 3} more" if len(widest) > 3 else "")
+        noun = "CIDR" if len(widest) == 1 else "CIDRs"
         ev = [
             f"{ctx.describe_setting(f'ipv{fam}-native-routing-cidr')} spans {prefix_range(native)}",
         ]
@@ -117,7 +118,8 @@ def native_cidr_excludes_pods(ctx: CheckContext) -> Iterator[Finding]:
                       f"{c.native_cidr(f)}, which is why {family_name(f)} pod-to-pod traffic works")
         yield ctx.finding(
             family_name(fam).lower(),
-            f"{family_name(fam)} pod CIDR {shown} is outside ipv{fam}NativeRoutingCIDR {native}: Cilium masquerades "
+            f"{family_name(fam)} pod {noun} {shown} {'is' if len(widest) == 1 else 'are'} outside "
+            f"ipv{fam}NativeRoutingCIDR {native}: Cilium masquerades "
             f"pod-to-pod traffic across nodes to the node address, so the destination sees the node, not the pod.",
             locations=[setting.loc] + [uniq[n].loc for n in widest],
             evidence=ev,

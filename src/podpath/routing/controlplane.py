@@ -33,8 +33,8 @@ class ControlPlane:
     notes: list[str] = field(default_factory=list)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
 
-    def simulate(self, trace: set[Any] | None = None) -> SimResult:
-        return Simulator(self.speakers, self.network, self.extra_fib, trace).run()
+    def simulate(self, trace: set[Any] | None = None, only: set[Any] | None = None) -> SimResult:
+        return Simulator(self.speakers, self.network, self.extra_fib, trace, only=only).run()
 
 
 def build(snap: "Snapshot") -> ControlPlane:
@@ -45,7 +45,10 @@ def build(snap: "Snapshot") -> ControlPlane:
         net.host(host.name)
         for iface in host.interfaces.values():
             for a in iface.addresses:
-                net.add_address(host.name, iface.name, a.value)
+                net.add_address(host.name, iface.name, a.value, iface.segment)
+    for seg in cl.segments.values():
+        for member in seg.members:
+            net.segments.setdefault(member, set()).add(seg.name)
     # Node addresses not on any known interface: place them on the segment that contains them.
     for node in sorted(cl.nodes.values(), key=lambda n: n.name):
         h = net.host(node.name)

@@ -74,7 +74,8 @@ class Network:
 
     def __init__(self) -> None:
         self.hosts: dict[str, HostNet] = {}
-        self._owner: dict[IPAddress, str] = {}
+        self._owner: dict[IPAddress, list[str]] = {}
+        self.segments: dict[str, set[str]] = {}  # host -> L2 segments it is attached to
 
     def host(self, name: str) -> HostNet:
         if name not in self.hosts:
@@ -84,11 +85,25 @@ class Network:
             self.hosts[name] = h
         return self.hosts[name]
 
-    def add_address(self, host: str, ifname: str, iface: object) -> None:
+    def add_address(self, host: str, ifname: str, iface: object, segment: str | None = None) -> None:
         self.host(host).add_address(ifname, iface)
+        if segment:
+            self.segments.setdefault(host, set()).add(segment)
         ip = iface.ip  # type: ignore[attr-defined]
         if not ip.is_loopback and not ip.is_link_local:
-            self._owner.setdefault(ip, host)
+            owners = self._owner.setdefault(ip, [])
+            if host not in owners:
+                owners.append(host)
 
-    def owner(self, addr: IPAddress) -> str | None:
-        return self._owner.get(addr)
+    def owner(self, addr: IPAddress, near: str | None = None) -> str | None:
+        """The host that answers for `addr`. An anycast address (several owners, e.g. an
+        EVPN anycast gateway) is answered by the owner sharing an L2 segment with `near`."""
+        owners = sorted(self._owner.get(addr, []))
+        if len(owners) <= 1 or near is None:
+            return owners[0] if owners else None
+        mine = self.segments.get(near, set())
+        close = [o for o in owners if self.segments.get(o, set()) & mine]
+        return (close or owners)[0]
+
+    def owners(self, addr: IPAddress) -> list[str]:
+        return sorted(self._owner.get(addr, []))

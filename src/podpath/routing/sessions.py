@@ -117,7 +117,7 @@ def _connect(sp: BgpSpeaker, peer: BgpPeer, by_host: dict[str, list[BgpSpeaker]]
         return _down(a, f"neighbor {addr} is shut down on {sp.id} ({peer.loc})")
     if ifname is None:
         return _down(a, f"{sp.host} has no route to {addr}")
-    target_host = sp.host if (addr.is_loopback or host.owns(addr)) else net.owner(addr)
+    target_host = sp.host if (addr.is_loopback or host.owns(addr)) else net.owner(addr, near=sp.host)
     if target_host is None:
         return _down(a, f"no host in the snapshot has address {addr}")
     candidates = [t for t in by_host.get(target_host, []) if t is not sp]

@@ -61,7 +61,8 @@ class SimResult:
 
 class Simulator:
     def __init__(self, speakers: list[BgpSpeaker], net: Network, extra_fib: dict[str, list[FibEntry]] | None = None,
-                 trace: set[IPNetwork] | None = None, max_steps: int | None = None) -> None:
+                 trace: set[IPNetwork] | None = None, max_steps: int | None = None,
+                 only: set[IPNetwork] | None = None) -> None:
         self.speakers = {s.id: s for s in sorted(speakers, key=lambda s: s.id)}
         self.net = net
         self.extra_fib = extra_fib or {}
@@ -69,6 +70,7 @@ class Simulator:
         self.cache = daemons.PolicyCache()
         self.decisions: list[Decision] = []
         self.max_steps = max_steps
+        self.only = only  # simulate just these prefixes (prefixes are independent)
 
     def _record(self, prefix: IPNetwork, d: Decision) -> None:
         if self.trace is not None and prefix in self.trace:
@@ -102,6 +104,8 @@ class Simulator:
 
         for sp in self.speakers.values():
             for o in sorted(sp.originations, key=lambda o: (o.route.key(), o.how)):
+                if self.only is not None and o.route.prefix not in self.only:
+                    continue
                 p = Path(o.route, "local", local=True, valid=o.valid, why_invalid=o.why_invalid, how=o.how, loc=o.loc)
                 local[sp.id].setdefault(o.route.prefix, []).append(p)
                 self._record(o.route.prefix, Decision(sp.id, "originate", o.valid, f"{sp.id} originates "

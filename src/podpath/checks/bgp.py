@@ -1,0 +1,143 @@
+"""Rules over the simulated control plane: sessions, pod CIDR reachability
+between every pair of nodes, routes that never reach a kernel table."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterator
+
+from podpath.checks.base import CheckContext, Finding, Fix, family_name, rule
+from podpath.routing.bgp import Daemon
+from podpath.routing.explain import explain
+from podpath.routing.reach import Forwarder
+
+
+@rule("BGP001", "bgp-session-down", "error", "A configured BGP session cannot come up")
+def session_down(ctx: CheckContext) -> Iterator[Finding]:
+    """For every configured peer podpath finds the host that owns the peer address and the speaker there that
+    accepts us, then checks what the daemons check: AS numbers (including `internal`/`external` and listen-range
+    peer groups), a common address family, someone who initiates and someone who listens (Cilium only initiates),
+    single-hop reachability for eBGP, BIRD's refusal of a single-hop session to a host-scope address such as ::1,
+    and shutdown. A session that cannot come up carries no routes."""
+    snap = ctx.snap
+    if not snap.has_control_plane:
+        return
+    res = snap.simulate()
+    for s in res.sessions:
+        if s.up:
+            for af, why in sorted(s.af_problems.items()):
+                yield ctx.finding(f"{s.id}:ipv{af}", f"Session {s.id} is up but cannot carry IPv{af} routes: {why}.",
+                                  locations=[s.a.peer.loc] + ([s.b.peer.loc] if s.b else []), severity="warning",
+                                  evidence=[f"session families: {', '.join(f'ipv{f}' for f in s.afs)}"],
+                                  fix=Fix(why))
+            continue
+        yield ctx.finding(s.id, f"BGP session {s.a.speaker.id} -> {s.a.remote_address} cannot come up: {s.reason}.",
+                          locations=[s.a.peer.loc] + ([s.b.peer.loc] if s.b else []),
+                          evidence=[f"{s.a.speaker.id} ({s.a.speaker.daemon.value}) peer {s.a.peer.name} at {s.a.peer.loc}"]
+                          + ([f"{s.b.speaker.id} ({s.b.speaker.daemon.value}) peer {s.b.peer.name} at {s.b.peer.loc}"] if s.b else []),
+                          fix=Fix(s.reason))
+
+
+@rule("BGP002", "pod-cidr-not-routed", "error", "A node's pod CIDR is not routed on another node")
+def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
+    """With routing daemons in the snapshot, podpath simulates BGP across Cilium, BIRD and FRR to a fixed point,
+    builds every host's kernel table (connected, static, what zebra and BIRD's kernel protocol install, Cilium's
+    own routes) and forwards a packet from each node towards each other node's pod CIDR. Every pair that does not
+    arrive is reported, grouped by the first place the route is lost (a policy clause at file:line, a session, a
+    missing kernel export); `podpath explain SNAPSHOT PREFIX` shows the whole path."""
+    snap = ctx.snap
+    if not snap.has_control_plane:
+        return
+    res = snap.simulate()
+    cp = snap.control_plane()
+    fwd = Forwarder(res, cp.network)
+    nodes = sorted(ctx.cluster.nodes.values(), key=lambda n: n.name)
+    for fam in ctx.families():
+        groups: dict[str, list[tuple[str, str, object, object]]] = defaultdict(list)
+        for dst in nodes:
+            for cidr in dst.pod_cidrs_of(fam):
+                for src in nodes:
+                    if src is dst:
+                        continue
+                    t = fwd.trace(src.name, cidr.value, dst.name)
+                    if not t.delivered:
+                        groups[f"{cidr.value}"].append((src.name, dst.name, cidr, t))
+        # Explain each lost prefix once; group prefixes by where they are lost.
+        by_cause: dict[str, list[tuple[object, list[tuple[str, str, object, object]], object]]] = defaultdict(list)
+        for prefix_text, pairs in sorted(groups.items()):
+            cidr = pairs[0][2]
+            ex = explain(snap, cidr.value)  # type: ignore[attr-defined]
+            stop = ex.key_stop()
+            cause = stop.text.split(": ", 1)[1] if stop is not None and ": " in stop.text else (
+                stop.text if stop is not None else pairs[0][3].cause)  # type: ignore[attr-defined]
+            where = f"{stop.speaker}" if stop is not None else pairs[0][3].stop  # type: ignore[attr-defined]
+            key = _normalise(cause)
+            by_cause[key].append((cidr, pairs, (ex, stop, where)))
+        for key, items in sorted(by_cause.items()):
+            cidrs = [i[0] for i in items]
+            npairs = sum(len(i[1]) for i in items)
+            ex, stop, where = items[0][2]  # type: ignore[misc]
+            locs = [c.loc for c in cidrs]  # type: ignore[attr-defined]
+            if stop is not None and stop.loc is not None:
+                locs.insert(0, stop.loc)
+            ev = []
+            if stop is not None:
+                ev.append(f"{cidrs[0].value} is lost at {where}: {stop.text}")  # type: ignore[attr-defined]
+                if stop.policy is not None:
+                    for step in stop.policy.trace:
+                        ev.append(f"  {step.loc or ''} {step.text} -> {step.effect}")
+            for cidr, pairs, _ in items[:6]:
+                srcs = sorted({p[0] for p in pairs})
+                ev.append(f"{cidr.value} ({pairs[0][1]}) not reachable from {', '.join(srcs)}: "  # type: ignore[attr-defined]
+                          f"{pairs[0][3].describe() or pairs[0][3].cause}")  # type: ignore[attr-defined]
+            if len(items) > 6:
+                ev.append(f"... and {len(items) - 6} more pod CIDRs")
+            fixes = ex.fixes
+            shown = ", ".join(str(c.value) for c in cidrs[:3]) + (f" and {len(cidrs) - 3} more" if len(cidrs) > 3 else "")  # type: ignore[attr-defined]
+            yield ctx.finding(f"{family_name(fam).lower()}:{key}",
+                              f"{family_name(fam)} pod CIDR(s) {shown} not routed for {npairs} node pair(s): "
+                              f"{cause if stop is not None else pairs[0][3].cause}.",  # type: ignore[attr-defined]
+                              locations=locs, evidence=ev,
+                              fix=Fix("; ".join(fixes) if fixes else "See `podpath explain` for the path"))
+
+
+def _normalise(text: str) -> str:
+    """Group causes that differ only by the node (addresses, names) into one key."""
+    import re
+
+    t = re.sub(r"fd[0-9a-f:]+/\d+|[0-9a-f]*:[0-9a-f:]+|\d+\.\d+\.\d+\.\d+(/\d+)?", "<addr>", text)
+    t = re.sub(r"\b(sol|node|n|pve)[a-z]*\d+\b", "<host>", t)
+    return t[:160]
+
+
+@rule("BGP003", "route-not-in-kernel", "warning", "Routes in a daemon's table that never reach the kernel")
+def route_not_in_kernel(ctx: CheckContext) -> Iterator[Finding]:
+    """A route a daemon selected as best but that is not in the host's kernel table does not forward packets.
+    BIRD installs routes only through a `kernel` protocol with an export filter (default: export none); Cilium's
+    BGP Control Plane never installs received routes; FRR's zebra installs unless a better (lower distance) route
+    exists."""
+    snap = ctx.snap
+    if not snap.has_control_plane:
+        return
+    res = snap.simulate()
+    for sid, table in sorted(res.best.items()):
+        sp = res.speakers[sid]
+        if sp.daemon is not Daemon.BIRD:
+            continue
+        installed = {e.route.dst for e in res.fib.get(sp.host, []) if e.source == sid}
+        missing = sorted((p for p, path in table.items() if not path.local and p not in installed),
+                         key=lambda p: (p.version, int(p.network_address), p.prefixlen))
+        if not missing:
+            continue
+        why = ("it has no kernel protocol export (BIRD's default is `export none`)" if sp.kernel_export is None
+               else "its kernel protocol export filter rejects them")
+        protos = sorted({table[p].peer_name for p in missing if table[p].peer_name})
+        yield ctx.finding(sid, f"{sid} has {len(missing)} BGP route(s) in its table that never reach {sp.host}'s kernel: "
+                          f"{why}.", locations=[sp.loc],
+                          evidence=[f"not installed: {', '.join(str(p) for p in missing[:8])}"
+                                    + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")],
+                          fix=Fix(f"Export them to the kernel from {sp.config_file or sid}",
+                                  sp.config_file,
+                                  "".join(f"protocol kernel {{\n  ipv{fam} {{\n    export where "
+                                          + " || ".join(f'proto = "{p}"' for p in protos) + ";\n  };\n}\n"
+                                          for fam in sorted({p.version for p in missing})) if protos else None))
