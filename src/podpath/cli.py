@@ -215,6 +215,120 @@ def _print_show(doc: dict[str, Any]) -> None:
             out.print(f"  {escape(where)}: {escape(u['statement'])}: {escape(u['why'])}{mark}")
 
 
+def _ip_prefix(text: str) -> Any:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not an IP prefix")
+
+
+@app.command()
+def sessions(snapshot: Path = typer.Argument(..., help="Snapshot directory."),
+             format: Format = typer.Option(Format.text, "--format", "-f")) -> None:
+    """List every configured BGP session with its state and, if down, why."""
+    snap = _load(snapshot)
+    res = snap.simulate() if snap.has_control_plane else None
+    items = [s.to_json() for s in res.sessions] if res else []
+    if format is Format.json:
+        _json({"schema": "podpath/sessions/v1", "sessions": items})
+    else:
+        out = _out()
+        if not items:
+            out.print("No BGP speakers in this snapshot.")
+        for s in items:
+            style = "green" if s["state"] == "established" else "bold red"
+            b = s["b"]
+            other = f"{b['speaker']} ({b['peer']})" if b else str(s["a"]["remote_address"])
+            out.print(f"[{style}]{s['state']:<11}[/] {escape(s['a']['speaker'])} ({escape(s['a']['peer'])}, "
+                      f"AS {s['a']['local_as']}) <-> {escape(other)}  {', '.join(s['families'])}")
+            if s["reason"]:
+                out.print(f"            {escape(s['reason'])}")
+            for fam, why in s["family_problems"].items():
+                out.print(f"            {fam}: {escape(why)}")
+    if not snap.usable:
+        raise typer.Exit(2)
+
+
+@app.command()
+def routes(snapshot: Path = typer.Argument(..., help="Snapshot directory."),
+           host: str = typer.Argument(..., help="Host (node or router) name."),
+           family: Optional[int] = typer.Option(None, "--family", help="4 or 6."),
+           vrf: Optional[str] = typer.Option(None, "--vrf", help="Only this VRF / BIRD table."),
+           protocol: Optional[str] = typer.Option(None, "--protocol", help="bgp (daemon tables) or kernel."),
+           format: Format = typer.Option(Format.text, "--format", "-f")) -> None:
+    """Each daemon's BGP table and the kernel routing table of HOST, as simulated."""
+    snap = _load(snapshot)
+    if host not in snap.cluster.hosts:
+        _err().print(f"error: no host {host!r} in the snapshot (hosts: {', '.join(sorted(snap.cluster.hosts))})")
+        raise typer.Exit(2)
+    from podpath.report import routes_document
+
+    doc = routes_document(snap, host, family, vrf, protocol)
+    if format is Format.json:
+        _json(doc)
+    else:
+        out = _out()
+        for t in doc["bgp"]:
+            out.print(f"[bold]{escape(t['speaker'])}[/] ({t['daemon']}, vrf {t['vrf']})")
+            for r in t["routes"]:
+                flag = (">" if r["best"] else " ") + ("*" if r["valid"] else " ")
+                out.print(f"  {flag} {r['prefix']:<28} via {r['next_hop'] or '-':<24} path [{r['as_path']}] "
+                          f"from {escape(r['from'])}" + (f" lc {' '.join(r['large_communities'])}" if r["large_communities"] else "")
+                          + (f" ({escape(r['note'])})" if r["note"] else ""))
+        if doc["kernel"] is not None:
+            out.print(f"[bold]kernel[/] ({host}, main table)")
+            for r in doc["kernel"]:
+                out.print(f"  {escape(r['route'])}  [dim]{escape(r['source'])}[/]")
+    if not snap.usable:
+        raise typer.Exit(2)
+
+
+@app.command("explain")
+def explain_cmd(snapshot: Path = typer.Argument(..., help="Snapshot directory."),
+                prefix: str = typer.Argument(..., help="The prefix to follow, e.g. a pod CIDR."),
+                at: Optional[str] = typer.Option(None, "--at", help="Also trace a packet from this host."),
+                format: Format = typer.Option(Format.text, "--format", "-f")) -> None:
+    """Where PREFIX originates, every hop and policy decision on the way, where it stops, and what would fix it."""
+    net = _ip_prefix(prefix)
+    snap = _load(snapshot)
+    if at is not None and at not in snap.cluster.hosts:
+        _err().print(f"error: no host {at!r} in the snapshot")
+        raise typer.Exit(2)
+    from podpath.routing.explain import explain
+
+    ex = explain(snap, net, at)
+    if format is Format.json:
+        _json({"schema": "podpath/explain/v1", **ex.to_json()})
+    else:
+        out = _out()
+        out.print(f"[bold]{escape(str(net))}[/]" + (f" (pod CIDR of {escape(ex.owner)})" if ex.owner else ""))
+        if not ex.steps:
+            out.print("  nobody originates it")
+        for d in ex.steps:
+            mark = "[green]+[/]" if d.accepted else "[bold red]x[/]"
+            out.print(f"  {mark} {d.stage:<9} {escape(d.text)}" + (f"  [dim]{escape(str(d.loc))}[/]" if d.loc else ""))
+            if d.policy is not None and not d.accepted:
+                for step in d.policy.trace:
+                    out.print(f"        {escape(str(step.loc or ''))} {escape(step.text)} -> {step.effect}")
+        out.print("[bold]Where it ends up[/]")
+        for h in ex.hosts:
+            tables = ", ".join(h.tables) or "-"
+            out.print(f"  {escape(h.host):<10} BGP: {escape(tables):<30} kernel: {escape(h.kernel or 'no route')}")
+        if ex.trace is not None:
+            verdict = "delivered" if ex.trace.delivered else f"NOT delivered: {ex.trace.cause}"
+            out.print(f"[bold]Packet from {escape(at or '')}[/]: {escape(verdict)}")
+            for hop in ex.trace.hops:
+                out.print(f"  {escape(hop.describe())}")
+        if ex.fixes:
+            out.print("[bold]What would let it through[/]")
+            for fx in ex.fixes:
+                out.print(f"  - {escape(fx)}")
+    if not snap.usable:
+        raise typer.Exit(2)
+
+
 @app.command()
 def rules(format: Format = typer.Option(Format.text, "--format", "-f")) -> None:
     """List every check with its id, severity and documentation."""

@@ -117,3 +117,40 @@ def show_document(snap: Snapshot) -> dict[str, Any]:
 def rules_document() -> list[dict[str, Any]]:
     return [{"id": r.id, "name": r.name, "severity": r.severity.value, "title": r.title, "doc": r.doc}
             for r in (RULES[k] for k in sorted(RULES))]
+
+
+def routes_document(snap: Snapshot, host: str, family: int | None, vrf: str | None, protocol: str | None) -> dict[str, Any]:
+    """The `podpath routes` JSON shape, also produced by the lab from real daemons (so the two compare)."""
+    res = snap.simulate() if snap.has_control_plane else None
+    bgp = []
+    if res is not None and protocol in (None, "bgp"):
+        for sid, sp in sorted(res.speakers.items()):
+            if sp.host != host or (vrf is not None and sp.vrf != vrf):
+                continue
+            rows = []
+            for prefix, paths in sorted(res.tables[sid].items(), key=lambda kv: (kv[0].version, int(kv[0].network_address), kv[0].prefixlen)):
+                if family is not None and prefix.version != family:
+                    continue
+                best = res.best[sid].get(prefix)
+                for p in paths:
+                    j = p.route.to_json()
+                    rows.append({**j, "best": p is best, "valid": p.valid and not p.unreachable,
+                                 "from": "local" if p.local else str(p.peer_address or p.source),
+                                 "note": p.why_invalid})
+            bgp.append({"speaker": sid, "daemon": sp.daemon.value, "vrf": sp.vrf, "routes": rows})
+    kernel = None
+    if protocol in (None, "kernel"):
+        entries = res.fib.get(host, []) if res is not None else []
+        if res is None:
+            from podpath.routing.controlplane import build
+
+            cp = build(snap)
+            from podpath.routing.sim import Simulator
+
+            entries = Simulator([], cp.network, cp.extra_fib).run().fib.get(host, [])
+        kernel = [{"route": e.route.describe() + (f" metric {e.route.metric}" if e.route.metric is not None else ""),
+                   "prefix": str(e.route.dst), "source": e.source, "why": e.why}
+                  for e in sorted(entries, key=lambda e: (e.route.dst.version, int(e.route.dst.network_address),
+                                                          e.route.dst.prefixlen, e.source))
+                  if family is None or e.route.dst.version == family]
+    return {"schema": "podpath/routes/v1", "host": host, "bgp": bgp, "kernel": kernel}

@@ -517,9 +517,7 @@ class _Loader:
             if host.routes is not None:
                 node = cl.nodes.get(host.name)
                 for r in host.routes.routes:
-                    if (r.gateway is None and r.scope == "link" and r.type == "unicast" and r.dst.prefixlen
-                            and not r.dst.is_link_local and (r.dev or "").split("@")[0] not in ("cilium_host", "lo")
-                            and node is not None and any(a.address in r.dst for a in node.addresses)):
+                    if r.is_connected and node is not None and any(a.address in r.dst for a in node.addresses):
                         nets.add((r.dst, r.loc))
             for net, loc in nets:
                 seg = subnets.get(net)

@@ -64,6 +64,13 @@ class KernelRoute:
     nexthops: tuple[tuple[IPAddress | None, str | None], ...] = ()  # ECMP legs
     loc: Loc | None = None
 
+    @property
+    def is_connected(self) -> bool:
+        """A connected (on-link subnet) route: IPv4 dumps say `scope link`, IPv6 dumps only `proto kernel`."""
+        return (self.gateway is None and self.type == "unicast" and bool(self.dst.prefixlen)
+                and (self.scope == "link" or (self.protocol == "kernel" and self.dst.version == 6))
+                and not self.dst.is_link_local and (self.dev or "") not in ("cilium_host", "cilium_net", "lo"))
+
     def describe(self) -> str:
         parts = [str(self.dst) if self.dst.prefixlen else "default"]
         if self.type != "unicast":

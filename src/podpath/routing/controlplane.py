@@ -63,7 +63,7 @@ def build(snap: "Snapshot") -> ControlPlane:
             host = cl.hosts.get(node.name)
             if host is not None and host.routes is not None:
                 for r in host.routes.routes:
-                    if r.scope == "link" and r.gateway is None and r.dev and a.address in r.dst and r.dst.prefixlen:
+                    if r.is_connected and a.address in r.dst:
                         plen, ifname = r.dst.prefixlen, r.dev
                         break
             ifname = ifname or "eth0"
