@@ -81,10 +81,7 @@ def show_document(snap: Snapshot) -> dict[str, Any]:
             "native_routing_cidr": cil.native_cidr_setting(fam).value or None,
             "masquerade": cil.masquerade(fam) if cil.present else None,
         })
-    routers = []
-    for r in snap.routers:
-        summary = getattr(r, "summary", None)
-        routers.append(summary() if callable(summary) else {"file": getattr(r, "file", None), "kind": type(r).__name__})
+    routers = [r.summary() for r in snap.routers]
     return {
         "schema": SHOW_SCHEMA,
         "podpath": __version__,

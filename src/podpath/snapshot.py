@@ -54,6 +54,25 @@ class RouteDump:
 
 
 @dataclass
+class RouterConfig:
+    """A routing daemon's configuration file and the host it runs on."""
+
+    dialect: str  # frr | bird
+    file: str
+    config: Any
+    host: str | None = None
+
+    @property
+    def unsupported(self) -> list[Unsupported]:
+        return list(getattr(self.config, "unsupported", []) or [])
+
+    def summary(self) -> dict[str, Any]:
+        s = getattr(self.config, "summary", None)
+        base = {"dialect": self.dialect, "file": self.file, "host": self.host}
+        return {**base, **(s() if callable(s) else {})}
+
+
+@dataclass
 class Snapshot:
     """A loaded snapshot. `podpath.load(path)` returns one; query it from Python."""
 
@@ -64,7 +83,7 @@ class Snapshot:
     helm_values: list[kubernetes.HelmValuesDoc] = field(default_factory=list)
     configmaps: list[kubernetes.ConfigMapData] = field(default_factory=list)
     bgp_objects: list[tuple[str, Any, Loc]] = field(default_factory=list)
-    routers: list[Any] = field(default_factory=list)  # parsed FRR/BIRD configurations
+    routers: list[RouterConfig] = field(default_factory=list)  # parsed FRR/BIRD configurations
     manifest: manifest_mod.Manifest | None = None
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     unsupported: list[Unsupported] = field(default_factory=list)
@@ -254,8 +273,9 @@ class _Loader:
             self.snap.unsupported.append(Unsupported(Loc(name, 1, 1), f"{kind} configuration", "reader not available", True))
             return
         cfg = parser(text, name, self.diags)
-        self.snap.routers.append(cfg)
-        self.snap.unsupported.extend(getattr(cfg, "unsupported", []) or [])
+        rc = RouterConfig(kind, name, cfg)
+        self.snap.routers.append(rc)
+        self.snap.unsupported.extend(rc.unsupported)
 
     def _read_yaml(self, text: str, name: str) -> None:
         docs = load_documents(text, name, self.diags)
@@ -332,6 +352,7 @@ class _Loader:
         self._manifest_hosts()
         self._talos()
         self._assign_dumps()
+        self._assign_routers()
         self._segments()
         cl.services = sorted(self.kube.services, key=lambda s: (s.namespace, s.name))
         self.snap.cilium = self._cilium_config()
@@ -473,6 +494,15 @@ class _Loader:
                 continue
             cl.host(owner).cilium_status = st
             self._set_file_host(file, owner)
+
+    def _assign_routers(self) -> None:
+        for rc in self.snap.routers:
+            hints = {h for h in (getattr(rc.config, "hostname", None),) if h}
+            if hints and all(h not in self.snap.cluster.hosts for h in hints):
+                hints = set()
+            rc.host = self._owner(rc.file, hints, f"{rc.dialect.upper()} configuration")
+            if rc.host is not None:
+                self._set_file_host(rc.file, rc.host)
 
     def _set_file_host(self, file: str, host: str) -> None:
         for f in self.snap.files:

@@ -69,16 +69,19 @@ def build(snap: "Snapshot") -> ControlPlane:
             ifname = ifname or "eth0"
             net.add_address(node.name, ifname, ipaddress.ip_interface(f"{a.address}/{plen}"))
             cp.notes.append(f"{node.name}: address {a.address}/{plen} placed on {ifname} (from the Node object)")
-    for r in snap.routers:
-        convert = getattr(r, "to_speakers", None)
-        host = getattr(r, "host", None)
-        if convert is None or host is None:
+    for rc in snap.routers:
+        if rc.host is None:
             continue
-        speakers, interfaces, statics = convert(snap)
+        convert = _converters().get(rc.dialect)
+        if convert is None:
+            continue
+        speakers, interfaces, statics = convert(rc.config, rc.host)
         for ifname, iface in interfaces:
-            net.add_address(host, ifname, iface)
+            known = next((i for i in snap.cluster.hosts[rc.host].interfaces.values() if i.name == ifname), None) \
+                if rc.host in snap.cluster.hosts else None
+            net.add_address(rc.host, ifname, iface, known.segment if known else None)
         for kr in statics:
-            net.host(host).static.add(kr)
+            net.host(rc.host).static.add(kr)
         cp.speakers.extend(speakers)
     if snap.bgp_objects and snap.cilium.flag("enable-bgp-control-plane"):
         instances = cilium_bgp.resolve(snap.bgp_objects, cl.nodes, cp.diagnostics)
@@ -121,4 +124,22 @@ def cilium_routes(snap: "Snapshot", net: Network) -> dict[str, list[FibEntry]]:
                 entries.append(FibEntry(KernelRoute(cidr.value, ip.address, ifname, "kernel", None, None,
                                                     0 if fam == 4 else 1024), "cilium", loc=cidr.loc,
                                         why=f"autoDirectNodeRoutes: {other.name}'s pod CIDR via its node IP"))
+    return out
+
+
+def _converters() -> dict[str, Any]:
+    """Dialect -> `to_speakers(config, host)`; a new dialect adds one entry here and one reader."""
+    out: dict[str, Any] = {}
+    try:
+        from podpath.readers.frr.speakers import to_speakers as frr
+
+        out["frr"] = frr
+    except ImportError:
+        pass
+    try:
+        from podpath.readers.bird.speakers import to_speakers as bird  # type: ignore[import-not-found]
+
+        out["bird"] = bird
+    except ImportError:
+        pass
     return out
