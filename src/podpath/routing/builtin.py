@@ -17,6 +17,7 @@ class Fixed:
     name: str
     verdict: Verdict
     loc: Loc | None = None
+    trivial = True
 
     def evaluate(self, route: Route, ctx: PolicyContext) -> PolicyResult:
         step = TraceStep(self.loc, self.name, self.verdict.value)

@@ -31,6 +31,8 @@ class PolicyCache:
         self.misses = 0
 
     def apply(self, policy: object, route: Route, ctx: PolicyContext) -> PolicyResult:
+        if getattr(policy, "trivial", False):  # cheaper to evaluate than to hash the route
+            return policy.evaluate(route, ctx)  # type: ignore[attr-defined]
         key = (id(policy), route, ctx)
         r = self._cache.get(key)
         if r is None:
@@ -55,7 +57,7 @@ def import_path(sp: BgpSpeaker, end: SessionEnd, session: Session, wire: Route, 
     """A route arrives at `sp` over `end` (the receiving end). Returns the path to store
     (possibly invalid) or None if it is dropped, and the decision."""
     af = end.peer.afs.get(wire.family)
-    where = f"{sp.id} from {end.remote_address}"
+    where = end.from_label
     if af is None:
         return None, Decision(sp.id, "import", False, f"{where}: address family IPv{wire.family} not active", end.peer.loc)
     allow = af.allowas_in
@@ -68,12 +70,17 @@ def import_path(sp: BgpSpeaker, end: SessionEnd, session: Session, wire: Route, 
     cluster = sp.options.cluster_id or sp.router_id
     if cluster and any(str(c) == cluster for c in wire.cluster_list):
         return None, Decision(sp.id, "import", False, f"{where}: CLUSTER_LIST contains our cluster-id", end.peer.loc)
-    route = wire.replace(source_name=end.peer.name, peer=end.remote_address, protocol=Protocol.BGP,
-                         weight=0, preference=BIRD_PREFERENCE[Protocol.BGP] if sp.daemon is Daemon.BIRD else None)
+    changes: dict[str, object] = {"source_name": end.peer.name, "peer": end.remote_address, "protocol": Protocol.BGP,
+                                  "weight": 0,
+                                  "preference": BIRD_PREFERENCE[Protocol.BGP] if sp.daemon is Daemon.BIRD else None}
+    lp = wire.local_pref
     if not end.ibgp:
-        route = route.replace(local_pref=None, originator_id=None, cluster_list=())
-    if sp.daemon is Daemon.BIRD and route.local_pref is None:
-        route = route.replace(local_pref=af.default_local_pref)
+        lp = None
+        changes.update(originator_id=None, cluster_list=())
+    if sp.daemon is Daemon.BIRD and lp is None:
+        lp = af.default_local_pref
+    changes["local_pref"] = lp
+    route = wire.replace(**changes)
     if sp.daemon is Daemon.CILIUM and not sp.options.accepts_received:
         return None, Decision(sp.id, "import", False,
                               f"{where}: Cilium's BGP Control Plane rejects every received route (its GoBGP global "
@@ -140,7 +147,7 @@ def export_path(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Sess
                 cache: PolicyCache) -> tuple[Route | None, Decision]:
     """`sp` sends its best `path` to the peer of `end` (the sending end)."""
     af = end.peer.afs.get(path.route.family)
-    where = f"{sp.id} to {end.remote_address}"
+    where = end.label
     if af is None or path.route.family not in session.afs:
         return None, Decision(sp.id, "export", False, f"{where}: IPv{path.route.family} not active on the session",
                               end.peer.loc)
@@ -194,7 +201,7 @@ def _policy(sp: BgpSpeaker, policy: object, route: Route, end: SessionEnd, cache
 
 def _export_frr(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Session, path: Path, af: PeerAf,
                 net: Network, cache: PolicyCache) -> tuple[Route | None, Decision]:
-    where = f"{sp.id} to {end.remote_address}"
+    where = end.label
     ok, why = _reflection(sp, end, path, af)
     if not ok:
         return None, Decision(sp.id, "export", False, f"{where}: {why}", end.peer.loc)
@@ -258,7 +265,7 @@ def _export_frr(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Sess
 
 def _export_bird(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Session, path: Path, af: PeerAf,
                  net: Network, cache: PolicyCache) -> tuple[Route | None, Decision]:
-    where = f"{sp.id} to {end.remote_address}"
+    where = end.label
     if path.peer_name == end.peer.name and not path.local:
         return None, Decision(sp.id, "export", False, f"{where}: not sent back to the protocol it came from")
     if path.ibgp and end.ibgp and not (path.from_rr_client or af.rr_client):
@@ -314,7 +321,7 @@ def _export_bird(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Ses
 
 def _export_cilium(sp: BgpSpeaker, end: SessionEnd, session: Session, path: Path, af: PeerAf,
                    cache: PolicyCache) -> tuple[Route | None, Decision]:
-    where = f"{sp.id} to {end.remote_address}"
+    where = end.label
     if not path.local:
         return None, Decision(sp.id, "export", False, f"{where}: Cilium advertises only its own prefixes")
     if af.export_policy is None:

@@ -32,6 +32,22 @@ class SessionEnd:
 
     remote_asn: int | None = None
     remote_router_id: str | None = None
+    _label: str | None = None
+
+    _from_label: str | None = None
+
+    @property
+    def from_label(self) -> str:
+        if self._from_label is None:
+            self._from_label = f"{self.speaker.id} from {self.remote_address}"
+        return self._from_label
+
+    @property
+    def label(self) -> str:
+        """'speaker to address', formatted once (addresses are slow to format)."""
+        if self._label is None:
+            self._label = f"{self.speaker.id} to {self.remote_address}"
+        return self._label
 
 
 @dataclass
@@ -44,12 +60,19 @@ class Session:
     af_problems: dict[int, str] = field(default_factory=dict)
     single_hop: bool = True
 
+    _id: str | None = None
+
     @property
     def id(self) -> str:
-        left = f"{self.a.speaker.id}:{self.a.peer.name}"
+        if self._id is None:
+            self._id = self._make_id()
+        return self._id
+
+    def _make_id(self) -> str:
+        left = f"{self.a.speaker.id}:{self.a.peer.name}[{self.a.remote_address}]"
         if self.b is None:
             return left
-        return f"{left}<->{self.b.speaker.id}:{self.b.peer.name}"
+        return f"{left}<->{self.b.speaker.id}:{self.b.peer.name}[{self.b.remote_address}]"
 
     def ends(self) -> list[tuple[SessionEnd, SessionEnd]]:
         """(sender, receiver) pairs: routes flow both ways."""
