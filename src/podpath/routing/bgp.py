@@ -40,6 +40,7 @@ class PeerAf:
     extended_next_hop: bool = False
     gateway: str | None = None  # BIRD: direct | recursive (None: by session type)
     default_local_pref: int = 100
+    next_hop_address: IPAddress | None = None  # "self" is this address (EVPN: the VTEP), whatever the family
     loc: Loc | None = None
 
 
@@ -63,7 +64,9 @@ class BgpPeer:
     connects: bool = True  # initiates TCP connections (false for listen ranges)
     port: int = 179
     afs: dict[int, PeerAf] = field(default_factory=dict)
+    other_afs: tuple[str, ...] = ()  # activated families podpath does not simulate (l2vpn evpn, vpn...)
     description: str | None = None
+    synthetic: str | None = None  # why podpath created this peer (e.g. EVPN type-5 approximation)
 
     def accepts_as(self, asn: int, local_as: int) -> bool:
         if self.remote_as_mode == "internal":

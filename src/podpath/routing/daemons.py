@@ -178,6 +178,9 @@ def _reflection(sp: BgpSpeaker, end: SessionEnd, path: Path, af: PeerAf) -> tupl
 
 
 def _self_address(sp: BgpSpeaker, end: SessionEnd, family: int, net: Network) -> IPAddress | None:
+    af = end.peer.afs.get(family)
+    if af is not None and af.next_hop_address is not None:
+        return af.next_hop_address
     if end.local_address is not None and end.local_address.version == family:
         return end.local_address
     host = net.host(sp.host)

@@ -159,7 +159,7 @@ def _connect(sp: BgpSpeaker, peer: BgpPeer, by_host: dict[str, list[BgpSpeaker]]
         return _down(a, f"no BGP speaker on {target_host} is configured for our address {src} "
                         f"(speakers there: {names})")
     # Prefer an exact neighbor statement over a listen range (FRR keeps static config for addresses in a range).
-    matches.sort(key=lambda tq: (tq[1].address is None, tq[0].id))
+    matches.sort(key=lambda tq: (tq[1].address is None, tq[0].vrf != sp.vrf, tq[0].id))
     t, q = matches[0]
     b = SessionEnd(t, q, addr, src, None)
     a.remote_asn, b.remote_asn = q.local_as, peer.local_as
@@ -197,6 +197,11 @@ def _connect(sp: BgpSpeaker, peer: BgpPeer, by_host: dict[str, list[BgpSpeaker]]
         if reason:
             return _down(a, reason, b)
     afs = tuple(sorted(set(peer.afs) & set(q.afs)))
+    others = tuple(sorted(set(peer.other_afs) & set(q.other_afs)))
+    if not afs and others:
+        s = Session(a, b, True, f"carries only {', '.join(others)}, which podpath does not simulate", (),
+                    single_hop=single)
+        return s
     if not afs:
         return _down(a, f"no address family is activated on both sides ({sp.id}: "
                         f"{_afs(peer)}; {t.id}: {_afs(q)})", b)
@@ -213,7 +218,7 @@ def _expect(p: BgpPeer) -> str:
 
 
 def _afs(p: BgpPeer) -> str:
-    return ", ".join(f"ipv{a}" for a in sorted(p.afs)) or "none"
+    return ", ".join([f"ipv{a}" for a in sorted(p.afs)] + list(p.other_afs)) or "none"
 
 
 def _hop_problem(sp: BgpSpeaker, peer: BgpPeer, remote: IPAddress, ebgp: bool, net: Network) -> str:

@@ -551,13 +551,12 @@ class BgpInstance:
         if g is None or n.is_group:
             return n
         out = Neighbor(n.name, n.kind, n.loc, address=n.address, scope=n.scope, v6only=n.v6only,
-                       peer_group=n.peer_group, default_afs=g.default_afs | frozenset(
-                           k for k in g.afs if g.active(k)))
+                       peer_group=n.peer_group,
+                       default_afs=frozenset(k for k in set(g.afs) | set(g.default_afs) if g.active(k)))
         out.locs = {**g.locs, **n.locs}
         for f in Neighbor.FIELDS:
             mine = getattr(n, f)
             setattr(out, f, mine if mine not in (None, False) or f in n.locs else getattr(g, f))
-        out.default_afs = frozenset(k for k in set(g.afs) | set(g.default_afs) if g.active(k))
         for key in set(n.afs) | set(g.afs):
             mine_af, grp_af = n.afs.get(key), g.afs.get(key)
             merged = NeighborAf()

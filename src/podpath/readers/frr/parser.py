@@ -1709,10 +1709,12 @@ def _bgp_af(p: FrrParser, node: _Node, c: _Cur, neg: bool) -> object:
         return NOMATCH
     inst = _inst(node)
     afi = c.kw(*_AFIS)
-    safi = c.kw(*_SAFIS[afi]) if c.more() or afi != "ipv4" else "unicast"
-    if afi != "l2vpn" and not c.more() and safi == "unicast":
-        pass
-    c.opt("vrf") and c.take("VRF name")
+    if afi == "l2vpn" or (c.more() and c.peek() != "vrf"):
+        safi = c.kw(*_SAFIS[afi])
+    else:
+        safi = "unicast"  # `address-family ipv6` alone means unicast
+    if c.opt("vrf"):
+        c.take("VRF name")
     c.end()
     key = AfKey(afi, safi)
     if neg:

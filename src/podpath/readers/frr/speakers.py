@@ -102,7 +102,64 @@ def to_speakers(cfg: FrrConfig, host: str) -> tuple[list[BgpSpeaker], list[tuple
             for ref in af.import_vrfs:
                 sp.imports.append(VrfImport(ref.name, import_vrf_policy(cfg, vrf, key), ref.loc))
         speakers.append(sp)
+    _evpn_type5(cfg, host, speakers, interfaces)
     return speakers, interfaces, statics
+
+
+def _evpn_type5(cfg: FrrConfig, host: str, speakers: list[BgpSpeaker], interfaces: list[tuple[str, object]]) -> None:
+    """Approximate EVPN type-5 (`address-family l2vpn evpn` / `advertise ipvX unicast` in a VRF instance):
+    the VRF's best routes reach the same VRF on every EVPN neighbour of the default instance, as over iBGP,
+    with the advertising VTEP as next hop. MAC/IP (type-2) routes, RTs and RDs are not modelled: VRFs are
+    matched by name."""
+    default = cfg.instance("default")
+    if default is None:
+        return
+    vteps = [n for n in default.neighbors.values() if not n.is_group and n.address is not None
+             and default.effective(n).active(L2VPN_EVPN)]
+    if not vteps:
+        return
+    by_vrf = {sp.vrf: sp for sp in speakers}
+    for vrf, inst in cfg.bgp.items():
+        if vrf == "default" or L2VPN_EVPN not in inst.afs or vrf not in by_vrf:
+            continue
+        fams = _evpn_advertised(cfg, inst)
+        if not fams:
+            continue
+        sp = by_vrf[vrf]
+        evpn_af = inst.afs[L2VPN_EVPN]
+        for n in vteps:
+            eff = default.effective(n)
+            src = None
+            if eff.update_source:
+                try:
+                    src = ipaddress.ip_address(eff.update_source)
+                except ValueError:
+                    src = next((a.ip for ifn, a in interfaces if ifn == eff.update_source  # type: ignore[attr-defined]
+                                and a.version == n.address.version), None)  # type: ignore[attr-defined, union-attr]
+            vtep = src or next((a.ip for _, a in interfaces if a.version == n.address.version  # type: ignore[attr-defined, union-attr]
+                                and a.network.version == n.address.version and n.address in a.network), None)  # type: ignore[attr-defined]
+            p = BgpPeer(f"evpn {n.address}", evpn_af.loc, inst.asn, n.address, remote_as=inst.asn,
+                        local_address=src, synthetic="EVPN type-5 between VRF instances (approximation)")
+            for fam in sorted(fams):
+                p.afs[fam] = PeerAf(fam, None, None, False, False, next_hop_self="force", next_hop_address=vtep,
+                                    extended_next_hop=True,
+                                    loc=evpn_af.loc)
+            sp.peers.append(p)
+
+
+def _evpn_advertised(cfg: FrrConfig, inst: BgpInstance) -> set[int]:
+    """Families a VRF instance advertises into EVPN (`advertise ipv4|ipv6 unicast`), found among the
+    statements the parser recorded as EVPN-only, inside this instance's block."""
+    start = inst.loc.line
+    later = sorted(i.loc.line for i in cfg.bgp.values() if i.loc.file == inst.loc.file and i.loc.line > start)
+    end = later[0] if later else 1 << 30
+    out = set()
+    for u in cfg.unsupported:
+        if u.loc.file == inst.loc.file and start < u.loc.line < end:
+            words = u.statement.split()
+            if len(words) >= 3 and words[0] == "advertise" and words[2] == "unicast" and words[1] in ("ipv4", "ipv6"):
+                out.add(4 if words[1] == "ipv4" else 6)
+    return out
 
 
 def _router_id(cfg: FrrConfig) -> str | None:
@@ -127,6 +184,8 @@ def _peer(cfg: FrrConfig, inst: BgpInstance, n: Neighbor, interfaces: list[tuple
                 multihop=n.ebgp_multihop or (n.ttl_security and 255) or None,
                 disable_connected_check=bool(n.disable_connected_check), passive=bool(n.passive),
                 shutdown=bool(n.shutdown), port=n.port or 179, description=n.description)
+    p.other_afs = tuple(sorted(str(k) for k in set(n.afs) | set(n.default_afs)
+                               if k.family is None and n.active(k)))
     for key, fam in _AFS:
         if not n.active(key):
             continue
