@@ -271,6 +271,7 @@ class _Loader:
         parser = _router_parsers().get(kind)
         if parser is None:
             self.snap.unsupported.append(Unsupported(Loc(name, 1, 1), f"{kind} configuration", "reader not available", True))
+            self.snap.routers.append(RouterConfig(kind, name, None))
             return
         cfg = parser(text, name, self.diags)
         rc = RouterConfig(kind, name, cfg)
@@ -653,6 +654,16 @@ class _Loader:
         return v
 
 
+_BIRD_HINT = re.compile(r"^\s*(protocol\s+(bgp|kernel|device|direct|static|pipe|bfd|ospf)\b|router\s+id\s|"
+                        r"filter\s+\w+\s*$|template\s+bgp\b)", re.M)
+
+
+def _bird_fallback_sniff(text: str) -> bool:
+    """Recognise BIRD configuration even when no BIRD reader is installed, so that it is
+    reported as not modelled instead of as an unknown file."""
+    return len(_BIRD_HINT.findall(text)) >= 2 and "{" in text
+
+
 def _router_sniffers() -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     try:
@@ -666,7 +677,7 @@ def _router_sniffers() -> list[tuple[str, Any]]:
 
         out.append(("bird", looks_like_bird))
     except ImportError:
-        pass
+        out.append(("bird", _bird_fallback_sniff))
     return out
 
 

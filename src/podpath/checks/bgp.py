@@ -24,6 +24,11 @@ def session_down(ctx: CheckContext) -> Iterator[Finding]:
         return
     res = snap.simulate()
     for s in res.sessions:
+        if s.unknown:
+            yield ctx.finding(s.id, f"BGP session {s.a.speaker.id} -> {s.a.remote_address} cannot be verified: {s.reason}.",
+                              locations=[s.a.peer.loc], severity="info", evidence=[s.reason],
+                              fix=Fix("Results for this session are incomplete"))
+            continue
         if s.up:
             for af, why in sorted(s.af_problems.items()):
                 yield ctx.finding(f"{s.id}:ipv{af}", f"Session {s.id} is up but cannot carry IPv{af} routes: {why}.",
@@ -75,6 +80,7 @@ def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
             by_cause[key].append((cidr, pairs, (ex, stop, where)))
         for key, items in sorted(by_cause.items()):
             cidrs = [i[0] for i in items]
+            unverifiable = sorted({h for _, pairs, _ in items for p in pairs for h in (p[0], p[1]) if h in cp.unmodelled})
             npairs = sum(len(i[1]) for i in items)
             ex, stop, where = items[0][2]  # type: ignore[misc]
             locs = [c.loc for c in cidrs]  # type: ignore[attr-defined]
@@ -94,10 +100,15 @@ def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
                 ev.append(f"... and {len(items) - 6} more pod CIDRs")
             fixes = ex.fixes
             shown = ", ".join(str(c.value) for c in cidrs[:3]) + (f" and {len(cidrs) - 3} more" if len(cidrs) > 3 else "")  # type: ignore[attr-defined]
+            if unverifiable:
+                ev.insert(0, "routing-daemon configurations that podpath cannot model yet are on the path: "
+                          + ", ".join(f"{h} ({cp.unmodelled[h]})" for h in unverifiable[:6]))
             yield ctx.finding(f"{family_name(fam).lower()}:{key}",
-                              f"{family_name(fam)} pod CIDR(s) {shown} not routed for {npairs} node pair(s): "
-                              f"{cause if stop is not None else pairs[0][3].cause}.",  # type: ignore[attr-defined]
-                              locations=locs, evidence=ev,
+                              f"{family_name(fam)} pod CIDR(s) {shown} "
+                              + ("may not be" if unverifiable else "not") + f" routed for {npairs} node pair(s): "
+                              f"{cause if stop is not None else pairs[0][3].cause}"  # type: ignore[attr-defined]
+                              + (" (unverified: some routing daemons on the path are not modelled)" if unverifiable else "")
+                              + ".", locations=locs, evidence=ev, severity="info" if unverifiable else None,
                               fix=Fix("; ".join(fixes) if fixes else "See `podpath explain` for the path"))
 
 

@@ -32,9 +32,11 @@ class ControlPlane:
     extra_fib: dict[str, list[FibEntry]]
     notes: list[str] = field(default_factory=list)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    unmodelled: dict[str, str] = field(default_factory=dict)  # host -> router config file not modelled
 
     def simulate(self, trace: set[Any] | None = None, only: set[Any] | None = None) -> SimResult:
-        return Simulator(self.speakers, self.network, self.extra_fib, trace, only=only).run()
+        return Simulator(self.speakers, self.network, self.extra_fib, trace, only=only,
+                         unmodelled=self.unmodelled).run()
 
 
 def build(snap: "Snapshot") -> ControlPlane:
@@ -73,7 +75,8 @@ def build(snap: "Snapshot") -> ControlPlane:
         if rc.host is None:
             continue
         convert = _converters().get(rc.dialect)
-        if convert is None:
+        if convert is None or rc.config is None:
+            cp.unmodelled.setdefault(rc.host, rc.file)
             continue
         speakers, interfaces, statics = convert(rc.config, rc.host)
         for ifname, iface in interfaces:

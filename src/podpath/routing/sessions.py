@@ -59,6 +59,11 @@ class Session:
     afs: tuple[int, ...] = ()
     af_problems: dict[int, str] = field(default_factory=dict)
     single_hop: bool = True
+    unknown: bool = False  # the other side is configured by a file podpath could not model
+
+    @property
+    def state(self) -> str:
+        return "established" if self.up else ("unknown" if self.unknown else "down")
 
     _id: str | None = None
 
@@ -86,7 +91,7 @@ class Session:
                     "peer": e.peer.name, "local_address": str(e.local_address) if e.local_address else None,
                     "remote_address": str(e.remote_address) if e.remote_address else None,
                     "local_as": e.peer.local_as, "location": e.peer.loc.to_json()}
-        return {"id": self.id, "state": "established" if self.up else "down", "reason": self.reason,
+        return {"id": self.id, "state": self.state, "reason": self.reason,
                 "families": [f"ipv{f}" for f in self.afs],
                 "family_problems": {f"ipv{k}": v for k, v in sorted(self.af_problems.items())},
                 "a": end(self.a), "b": end(self.b)}
@@ -100,7 +105,9 @@ def _single_hop(sp: BgpSpeaker, peer: BgpPeer, ebgp: bool) -> bool:
     return ebgp  # FRR and BIRD: eBGP single hop, iBGP multihop by default
 
 
-def find_sessions(speakers: list[BgpSpeaker], net: Network) -> list[Session]:
+def find_sessions(speakers: list[BgpSpeaker], net: Network, unmodelled: dict[str, str] | None = None) -> list[Session]:
+    """`unmodelled`: host -> file of a routing-daemon configuration podpath could not read; sessions to
+    such hosts are "unknown", never "down"."""
     by_host: dict[str, list[BgpSpeaker]] = {}
     for sp in speakers:
         by_host.setdefault(sp.host, []).append(sp)
@@ -114,6 +121,11 @@ def find_sessions(speakers: list[BgpSpeaker], net: Network) -> list[Session]:
             if key in claimed:
                 continue
             s = _connect(sp, peer, by_host, net)
+            if not s.up and s.b is None and unmodelled:
+                target = sp.host if peer.address.is_loopback else net.owner(peer.address, near=sp.host)
+                if target in unmodelled:
+                    s.unknown = True
+                    s.reason = f"the other side is configured in {unmodelled[target]}, which podpath does not model"
             if s.b is not None:
                 claimed.add((s.b.speaker.id, s.b.peer.name, str(s.b.remote_address)))
             claimed.add(key)

@@ -62,7 +62,7 @@ class SimResult:
 class Simulator:
     def __init__(self, speakers: list[BgpSpeaker], net: Network, extra_fib: dict[str, list[FibEntry]] | None = None,
                  trace: set[IPNetwork] | None = None, max_steps: int | None = None,
-                 only: set[IPNetwork] | None = None) -> None:
+                 only: set[IPNetwork] | None = None, unmodelled: dict[str, str] | None = None) -> None:
         self.speakers = {s.id: s for s in sorted(speakers, key=lambda s: s.id)}
         self.net = net
         self.extra_fib = extra_fib or {}
@@ -71,13 +71,14 @@ class Simulator:
         self.decisions: list[Decision] = []
         self.max_steps = max_steps
         self.only = only  # simulate just these prefixes (prefixes are independent)
+        self.unmodelled = unmodelled or {}
 
     def _record(self, prefix: IPNetwork, d: Decision) -> None:
         if self.trace is not None and prefix in self.trace:
             self.decisions.append(d)
 
     def run(self) -> SimResult:
-        sessions = find_sessions(list(self.speakers.values()), self.net)
+        sessions = find_sessions(list(self.speakers.values()), self.net, self.unmodelled)
         out_ends: dict[str, list[tuple[Session, SessionEnd, SessionEnd]]] = {sid: [] for sid in self.speakers}
         for s in sessions:
             if s.up:

@@ -345,7 +345,7 @@ class Neighbor:
     kind: str  # address | interface | peer-group
     loc: Loc
     address: IPAddress | None = None
-    scope: str | None = None  # interface of a link-local address (fe80::1%eth0 / `interface IF`)
+    scope: str | None = None  # interface the session is bound to: fe80::1%eth0, `X interface IF`, unnumbered `IF interface`
     v6only: bool = False
     peer_group: str | None = None
     remote_as: int | None = None
@@ -466,6 +466,7 @@ class BgpAf:
     import_vpn: bool = False
     route_map_vpn_import: Ref | None = None
     route_map_vpn_export: Ref | None = None
+    evpn_advertise: dict[int, Ref | None] = field(default_factory=dict)  # l2vpn evpn `advertise ipvX unicast [route-map]`
     locs: dict[str, Loc] = field(default_factory=dict)
 
 

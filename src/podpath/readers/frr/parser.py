@@ -258,12 +258,10 @@ _TOP_UNSUPPORTED: dict[str, tuple[str, bool]] = {
     "end": (_COSMETIC, False), "write": (_COSMETIC, False), "exit": ("no enclosing block", False),
     "quit": ("no enclosing block", False), "allow-external-route-update": ("zebra option not modelled", True),
     "fpm": ("zebra FPM not modelled", False), "zebra": ("zebra option not modelled", True),
-    "table": ("zebra option not modelled", True), "frr": ("not modelled", False),
-    "hostname": ("", False), "terminal": (_COSMETIC, False), "configure": (_COSMETIC, False),
+    "table": ("zebra option not modelled", True), "terminal": (_COSMETIC, False),
+    "configure": (_COSMETIC, False),
     "vrrp": ("VRRP not modelled", True), "sharp": ("sharpd not modelled", True),
-    "bgp": ("global BGP option not modelled", True), "evpn": ("EVPN not modelled", True),
-    "mac": ("MAC access-lists are not modelled", False), "no": ("negation not modelled", True),
-    "ip": ("not modelled", True), "ipv6": ("not modelled", True), "mpls": ("MPLS not modelled", True),
+    "evpn": ("EVPN not modelled", True), "mac": ("MAC access-lists are not modelled", False),
     "pbr": ("policy-based routing not modelled", True), "srv6": ("SRv6 not modelled", True),
     "affinity-map": ("traffic engineering not modelled", True),
 }
@@ -1973,6 +1971,20 @@ def _af_route_map_vpn(p: FrrParser, node: _Node, c: _Cur, neg: bool) -> object:
 def _af_evpn(p: FrrParser, node: _Node, c: _Cur, neg: bool) -> object:
     if node.kind != "bgp-af":
         return NOMATCH
+    af = node.data
+    assert isinstance(af, BgpAf)
+    if c.toks[c.i - 1] == "advertise" and c.peek() in ("ipv4", "ipv6") and c.i + 1 < c.n and c.toks[c.i + 1] == "unicast":
+        fam = 4 if c.take("family") == "ipv4" else 6
+        c.i += 1
+        rm = None
+        if c.opt("route-map"):
+            rm = p._ref(c.take("route-map name"))
+        elif c.opt("gateway-ip"):
+            pass
+        if neg:
+            af.evpn_advertise.pop(fam, None)
+        else:
+            af.evpn_advertise[fam] = rm
     p._unsupported(f"`{c.toks[c.i - 1]}` (EVPN) is not modelled", True)
     return None
 
@@ -2143,7 +2155,7 @@ def _nbr_interface(p: FrrParser, inst: BgpInstance, name: str, c: _Cur, neg: boo
         if g is None or not g.is_group:
             raise _Syntax(c.n - 1, "", f"peer-group {group} is not configured (FRR: `Configure the peer-group first`)")
     if nbr is None:
-        nbr = inst.neighbors[name] = Neighbor(name, "interface", p.loc(), default_afs=_default_afs(inst))
+        nbr = inst.neighbors[name] = Neighbor(name, "interface", p.loc(), scope=name, default_afs=_default_afs(inst))
         nbr.capability_extended_nexthop = True  # FRR turns it on for interface neighbors
     nbr.v6only = v6only
     if group:

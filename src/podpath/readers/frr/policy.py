@@ -62,7 +62,7 @@ from podpath.routing.route import AsPath, AsPathSegment, IPNetwork, Protocol, Ro
 
 RECURSION_LIMIT = 10  # lib/routemap.c RMAP_RECURSION_LIMIT
 UINT32_MAX = 0xFFFFFFFF
-LOCAL_ORIGINS = ("network", "redistribute", "aggregate", "default-originate")
+LOCAL_ORIGINS = ("network", "redistribute", "aggregate", "default-originate", "local")
 
 
 # =============================================================================================== list primitives
@@ -198,17 +198,19 @@ class RouteMapPolicy:
     """One FRR route-map as a `Policy`.
 
     `ref` is the statement that uses the map (for undefined maps); `applied_at`
-    says where FRR applies it ("neighbor" (default), "network", "redistribute",
-    "aggregate", "default-originate", "import-vrf", "table-map") because `match peer
-    local` and the verdict for an undefined map depend on it; `neighbor` (effective
-    config) serves `match peer IFNAME|GROUP`."""
+    says where FRR applies it ("neighbor", "network", "redistribute", "aggregate",
+    "default-originate", "import-vrf", "table-map") because `match peer local` and the
+    verdict for an undefined map depend on it. Left out, it is inferred per route: a
+    route without a peer evaluated without a peer address in the context is a local
+    origination, anything else a neighbor's path. `neighbor` (effective config) serves
+    `match peer IFNAME|GROUP`."""
 
     def __init__(self, config: FrrConfig, name: str, *, ref: Ref | None = None, applied_at: str | None = None,
                  neighbor: Neighbor | None = None, instance: BgpInstance | None = None) -> None:
         self.config = config
         self.name = name
         self.ref = ref
-        self.applied_at = applied_at or "neighbor"
+        self.applied_at = applied_at
         self.neighbor = neighbor
         self.instance = instance
         lp = instance.default_local_pref if instance is not None else None
@@ -222,16 +224,19 @@ class RouteMapPolicy:
         return self.config.route_maps.get(self.name)
 
     def evaluate(self, route: Route, ctx: PolicyContext) -> PolicyResult:
-        run = _Run(ctx, self.applied_at, self.neighbor, self.default_local_pref)
+        applied_at = self.applied_at or (
+            "local" if route.peer is None and ctx.peer_address is None else "neighbor")
+        run = _Run(ctx, applied_at, self.neighbor, self.default_local_pref)
         rm = self.route_map
         if rm is None or not rm.clauses:
             loc = self.ref.loc if self.ref else None
-            if self.applied_at == "import-vrf":
+            if applied_at == "import-vrf":
                 step = TraceStep(loc, f"route-map {self.name} is not defined: `import vrf route-map` then filters "
                                       "nothing (FRR imports every route)", "accept")
                 return PolicyResult(Verdict.ACCEPT, route, (step,), step)
             what = {"network": "the network is not originated", "redistribute": "nothing is redistributed",
-                    "aggregate": "the aggregate is not created"}.get(self.applied_at, "FRR denies every route")
+                    "aggregate": "the aggregate is not created", "local": "the route is not originated"}.get(
+                applied_at, "FRR denies every route")
             step = TraceStep(loc, f"route-map {self.name} is not defined: {what}", "reject")
             return PolicyResult(Verdict.REJECT, route, (step,), step)
         permit, out, decided = _apply(self.config, rm, route, run)
@@ -845,8 +850,8 @@ class NeighborPolicy:
             route = self._outbound_as_path(route, ebgp, ctx, trace)
         decided: TraceStep | None = trace[-1] if trace else None
         if self.route_map is not None:
-            rmp = RouteMapPolicy(cfg, self.route_map.name, ref=self.route_map, neighbor=self.neighbor,
-                                 instance=self.instance)
+            rmp = RouteMapPolicy(cfg, self.route_map.name, ref=self.route_map, applied_at="neighbor",
+                                 neighbor=self.neighbor, instance=self.instance)
             trace.append(TraceStep(self.route_map.loc, f"{self.name}: route-map {self.route_map.name}", "call"))
             r = rmp.evaluate(route, ctx)
             if not r.accepted:
