@@ -532,10 +532,13 @@ class _Loader:
                             if any(a.value.network.subnet_of(p.value) for a in iface.addresses  # type: ignore[arg-type]
                                    for p in seg.prefixes if a.value.version == p.value.version):
                                 seg.members.add(host.name)
-            for node in cl.nodes.values():  # a node whose address is inside a segment prefix is on it
+            for node in cl.nodes.values():  # a node whose address is inside a segment prefix is on it,
+                host = cl.hosts.get(node.name)  # unless an interface states which segment carries it
+                stated = {a.value.ip for i in (host.interfaces.values() if host else []) if i.segment
+                          for a in i.addresses}
                 for seg in cl.segments.values():
-                    if any(a.address in p.value for a in node.addresses for p in seg.prefixes
-                           if a.address.version == p.value.version):
+                    if any(a.address in p.value and a.address not in stated for a in node.addresses
+                           for p in seg.prefixes if a.address.version == p.value.version):
                         seg.members.add(node.name)
             return
         subnets: dict[Any, Segment] = {}

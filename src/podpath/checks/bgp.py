@@ -23,6 +23,7 @@ def session_down(ctx: CheckContext) -> Iterator[Finding]:
     if not snap.has_control_plane:
         return
     res = snap.simulate()
+    offered = {o.route.family for sp in res.speakers.values() for o in sp.originations}
     for s in res.sessions:
         if s.unknown:
             yield ctx.finding(s.id, f"BGP session {s.a.speaker.id} -> {s.a.remote_address} cannot be verified: {s.reason}.",
@@ -31,6 +32,8 @@ def session_down(ctx: CheckContext) -> Iterator[Finding]:
             continue
         if s.up:
             for af, why in sorted(s.af_problems.items()):
+                if af not in offered:
+                    continue
                 yield ctx.finding(f"{s.id}:ipv{af}", f"Session {s.id} is up but cannot carry IPv{af} routes: {why}.",
                                   locations=[s.a.peer.loc] + ([s.b.peer.loc] if s.b else []), severity="warning",
                                   evidence=[f"session families: {', '.join(f'ipv{f}' for f in s.afs)}"],
@@ -72,11 +75,16 @@ def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
         for prefix_text, pairs in sorted(groups.items()):
             cidr = pairs[0][2]
             ex = explain(snap, cidr.value)  # type: ignore[attr-defined]
-            stop = ex.key_stop()
+            stop = ex.key_stop(pairs[0][3].stop, res.speakers)  # type: ignore[attr-defined]
             cause = stop.text.split(": ", 1)[1] if stop is not None and ": " in stop.text else (
                 stop.text if stop is not None else pairs[0][3].cause)  # type: ignore[attr-defined]
             where = f"{stop.speaker}" if stop is not None else pairs[0][3].stop  # type: ignore[attr-defined]
-            key = _normalise(cause)
+            if stop is not None and stop.policy is not None and stop.policy.decided_by is not None:
+                key = f"{stop.stage}:{stop.policy.decided_by.text.split(':')[0]}"
+            elif stop is not None:
+                key = f"{stop.stage}:{_normalise(cause)}"
+            else:
+                key = _normalise(cause)
             by_cause[key].append((cidr, pairs, (ex, stop, where)))
         for key, items in sorted(by_cause.items()):
             cidrs = [i[0] for i in items]
@@ -116,7 +124,7 @@ def _normalise(text: str) -> str:
     """Group causes that differ only by the node (addresses, names) into one key."""
     import re
 
-    t = re.sub(r"fd[0-9a-f:]+/\d+|[0-9a-f]*:[0-9a-f:]+|\d+\.\d+\.\d+\.\d+(/\d+)?", "<addr>", text)
+    t = re.sub(r"\b[0-9a-f]*:[0-9a-f:]*:[0-9a-f:]*(/\d+)?|\d+\.\d+\.\d+\.\d+(/\d+)?", "<addr>", text)
     t = re.sub(r"\b(sol|node|n|pve)[a-z]*\d+\b", "<host>", t)
     return t[:160]
 
@@ -136,7 +144,8 @@ def route_not_in_kernel(ctx: CheckContext) -> Iterator[Finding]:
         if sp.daemon is not Daemon.BIRD:
             continue
         installed = {e.route.dst for e in res.fib.get(sp.host, []) if e.source == sid}
-        missing = sorted((p for p, path in table.items() if not path.local and p not in installed),
+        elsewhere = {e.route.dst for e in res.fib.get(sp.host, []) if e.source != sid}  # e.g. own pod CIDR on cilium_host
+        missing = sorted((p for p, path in table.items() if not path.local and p not in installed and p not in elsewhere),
                          key=lambda p: (p.version, int(p.network_address), p.prefixlen))
         if not missing:
             continue

@@ -78,7 +78,12 @@ def build(snap: "Snapshot") -> ControlPlane:
         if convert is None or rc.config is None:
             cp.unmodelled.setdefault(rc.host, rc.file)
             continue
-        speakers, interfaces, statics = convert(rc.config, rc.host)
+        if rc.dialect == "bird":
+            h = net.host(rc.host)
+            host_ifaces = [(ifn, iface) for _, (ifn, iface) in sorted(h.addresses.items(), key=lambda x: str(x[0]))]
+            speakers, interfaces, statics = convert(rc.config, rc.host, host_ifaces)
+        else:
+            speakers, interfaces, statics = convert(rc.config, rc.host)
         for ifname, iface in interfaces:
             known = next((i for i in snap.cluster.hosts[rc.host].interfaces.values() if i.name == ifname), None) \
                 if rc.host in snap.cluster.hosts else None

@@ -38,10 +38,22 @@ class Explanation:
     def stops(self) -> list[Decision]:
         return [d for d in self.steps if not d.accepted and d.stage in ("import", "export", "kernel", "leak")]
 
-    def key_stop(self) -> Decision | None:
-        """The decision most worth showing: a policy clause with a location, else any rejection."""
-        with_loc = [d for d in self.stops if d.policy is not None and d.loc is not None]
-        return (with_loc or self.stops or [None])[0]
+    def key_stop(self, host: str | None = None, speakers: dict[str, object] | None = None) -> Decision | None:
+        """The decision most worth showing. At the host where the packet stops (if given): a kernel
+        rejection, then an import rejection there; otherwise the first policy clause with a location,
+        else any rejection."""
+        stops = self.stops
+        if host is not None and speakers is not None:
+            here = [d for d in stops if getattr(speakers.get(d.speaker), "host", None) == host]
+            for stage in ("kernel", "import"):
+                hit = [d for d in here if d.stage == stage]
+                if hit:
+                    return hit[0]
+            if not any(host in hv.host and hv.tables for hv in self.hosts):
+                pass  # nothing reached this host: the loss is upstream
+        with_loc = [d for d in stops if d.policy is not None and d.loc is not None and d.stage == "import"]
+        with_loc = with_loc or [d for d in stops if d.policy is not None and d.loc is not None]
+        return (with_loc or stops or [None])[0]
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -87,45 +99,49 @@ def explain(snap: "Snapshot", prefix: IPNetwork, at: str | None = None) -> Expla
 
 
 def suggest_fixes(snap: "Snapshot", ex: Explanation, res: object) -> list[str]:
+    """Concrete changes, grouped so that one fix applied on many hosts is said once."""
     fixes: list[str] = []
-    seen: set[str] = set()
+    grouped: dict[str, list[str]] = {}
+    speakers = res.speakers  # type: ignore[attr-defined]
+    to_cilium = {(e.speaker.id, e.peer.name) for s in res.sessions if s.b is not None  # type: ignore[attr-defined]
+                 for e, o in ((s.a, s.b), (s.b, s.a)) if o.speaker.daemon is Daemon.CILIUM}
 
     def add(text: str) -> None:
-        if text not in seen:
-            seen.add(text)
+        if text not in fixes:
             fixes.append(text)
 
     for d in ex.stops:
-        sp = res.speakers.get(d.speaker)  # type: ignore[attr-defined]
+        sp = speakers.get(d.speaker)
+        if sp is None or sp.host == ex.owner and d.stage == "kernel":
+            continue
         if d.stage == "import" and d.policy is not None and d.policy.decided_by is not None:
             step = d.policy.decided_by
-            add(f"{d.speaker}: {step.text} at {step.loc} decides; permit {ex.prefix} in an earlier clause of "
-                f"that policy (e.g. match a prefix-list that contains it)")
+            grouped.setdefault(f"{step.text} decides (e.g. {step.loc}); permit {ex.prefix} in an earlier clause of "
+                               "that policy (e.g. match a prefix-list that contains it)", []).append(sp.host)
         elif d.stage == "import" and "Cilium" in d.text:
-            add("Cilium never installs BGP routes in the kernel: have the node's routing daemon install them (BIRD: "
-                "a `kernel` protocol exporting the upstream BGP routes), use autoDirectNodeRoutes on a shared L2, or "
+            add("Cilium never installs BGP routes in the kernel: have the node's routing daemon install them (BIRD: a "
+                "`kernel` protocol exporting the upstream BGP routes), use autoDirectNodeRoutes on a shared L2, or "
                 "tunnel mode; exporting routes from BIRD to Cilium does not help")
+        elif d.stage == "export" and (d.speaker, d.peer) in to_cilium:
+            continue  # exporting to Cilium never helps (it rejects and never installs received routes)
         elif d.stage == "export" and d.policy is not None and d.policy.decided_by is not None:
             step = d.policy.decided_by
-            add(f"{d.speaker}: export policy {step.text} at {step.loc} rejects it; permit {ex.prefix} there")
+            grouped.setdefault(f"export policy {step.text} (e.g. {step.loc}) rejects it; permit {ex.prefix} there",
+                               []).append(sp.host)
         elif d.stage == "export" and "exports nothing" in d.text:
-            add(f"{d.text.split(':')[0]}: add an `export` filter to the channel")
-        elif d.stage == "kernel" and sp is not None and sp.daemon is Daemon.BIRD:
-            proto = _bird_proto(res, d.speaker, ex.prefix)
-            add(f"{sp.id}: its kernel protocol rejects {ex.prefix}" + (f" (at {d.loc})" if d.loc else "")
-                + (f"; export the routes of protocol {proto}: `export where proto = \"{proto}\";`" if proto else ""))
+            grouped.setdefault("add an `export` filter to the BGP channel towards the upstream routers", []).append(sp.host)
+        elif d.stage == "kernel" and sp.daemon is Daemon.BIRD:
+            proto = _bird_proto(res, d.speaker, ex.prefix) or "<upstream protocol>"
+            grouped.setdefault(
+                f"add to the BIRD configuration `protocol kernel {{ ipv{ex.prefix.version} {{ export where proto = "
+                f"\"{proto}\"; }}; }}` (only routes from {proto}: exporting everything would also install the node's "
+                "own pod CIDR learned from Cilium, as an unreachable route that beats cilium_host)", []).append(sp.host)
         elif "ebgp-requires-policy" in d.text:
-            add(f"{d.speaker}: configure an inbound and outbound route-map on the eBGP session, or `no bgp "
-                "ebgp-requires-policy`")
-    for hv in ex.hosts:
-        for sid in hv.tables:
-            sp = res.speakers[sid]  # type: ignore[attr-defined]
-            if sp.daemon is Daemon.BIRD and sp.kernel_export is None and not hv.kernel_exact and hv.host != ex.owner:
-                proto = _bird_proto(res, sid, ex.prefix) or "<upstream protocol>"
-                add(f"{sid}: has {ex.prefix} in its table but exports nothing to the kernel: add to "
-                    f"{sp.config_file or 'its config'} `protocol kernel {{ ipv{ex.prefix.version} {{ export where proto = "
-                    f"\"{proto}\"; }}; }}` (only routes from {proto}: exporting everything would also install the "
-                    "node's own pod CIDR learned from Cilium, as an unreachable route that beats cilium_host)")
+            grouped.setdefault("configure an inbound and outbound route-map on the eBGP session, or `no bgp "
+                               "ebgp-requires-policy`", []).append(sp.host)
+    for text, hosts in grouped.items():
+        hs = sorted(set(hosts))
+        add(f"on {', '.join(hs[:8])}{' and more' if len(hs) > 8 else ''}: {text}")
     return fixes
 
 

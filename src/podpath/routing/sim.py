@@ -223,6 +223,10 @@ class Simulator:
                     e = self._kernel_entry(sp, path, "bgp", sp.kernel_metric)
                 elif sp.daemon is Daemon.BIRD:
                     if sp.kernel_export is None:
+                        if not path.local:
+                            self._record(prefix, Decision(sp.id, "kernel", False, f"{sp.id}: no kernel protocol exports "
+                                                          "routes (BIRD's default is `export none`): the route stays in "
+                                                          "BIRD's table", sp.loc))
                         continue
                     if path.route.protocol is Protocol.KERNEL:
                         continue

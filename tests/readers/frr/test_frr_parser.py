@@ -236,8 +236,8 @@ def test_neighbors_and_peer_groups(ks: FrrConfig) -> None:
     assert (n6.ttl_security, n6.disable_connected_check, n6.capability_extended_nexthop) == (2, True, True)
     assert n6.passive and n6.shutdown and n6.enforce_first_as
     eth0 = inst.neighbors["eth0"]
-    assert (eth0.kind, eth0.v6only, eth0.remote_as_mode, eth0.capability_extended_nexthop) == (
-        "interface", True, "internal", True)
+    assert (eth0.kind, eth0.v6only, eth0.remote_as_mode, eth0.capability_extended_nexthop, eth0.scope) == (
+        "interface", True, "internal", True, "eth0")
     eth1 = inst.neighbors["eth1"]
     assert eth1.kind == "interface" and eth1.peer_group == "RACK"
 
@@ -573,3 +573,18 @@ def test_agrees_with_vtysh_dry_run(name: str) -> None:
     assert frr_lines <= ours, sorted(frr_lines - ours)
     if name != "bad-syntax.conf":
         assert not frr_lines and not d.errors
+
+
+def test_evpn_advertise_recorded() -> None:
+    cfg, d = parse("""
+        router bgp 65000 vrf red
+         address-family l2vpn evpn
+          advertise ipv4 unicast
+          advertise ipv6 unicast route-map EVPN_OUT
+         exit-address-family
+        exit
+    """)
+    af = cfg.bgp["red"].afs[L2VPN_EVPN]
+    assert af.evpn_advertise[4] is None and af.evpn_advertise[6] is not None
+    assert af.evpn_advertise[6].name == "EVPN_OUT"
+    assert sum(1 for u in cfg.unsupported if u.statement.startswith("advertise ")) == 2  # still not simulated

@@ -697,3 +697,38 @@ def test_import_vrf_policy() -> None:
     cfg.route_maps.pop("RM_GLOBAL_TO_VRF_V6")
     assert pol.evaluate(R("fd00:9::/64"), IN).accepted  # undefined: FRR imports everything
     assert import_vrf_policy(cfg, None, 6) is None
+
+
+def test_sets_apply_in_configuration_order() -> None:
+    """[V] FRR 8.4.4 (throwaway lab): `set community X additive` then `set comm-list L delete`
+    (L permits X) leaves X deleted; the other order keeps it. Received eBGP paths read
+    local-preference 0 (`match local-preference 0` matches, `+7` gives 7); a `network`
+    route-map's `+5` starts from the default 100."""
+    cfg = cfg_of("""
+        bgp community-list standard DEL permit 65001:1
+        route-map ADD_THEN_DEL permit 10
+         set community 65001:1 additive
+         set comm-list DEL delete
+        exit
+        route-map DEL_THEN_ADD permit 10
+         set comm-list DEL delete
+         set community 65001:1 additive
+        exit
+    """)
+    base = R("fd00::/64", comms={(65002, 5)})
+    assert rm(cfg, "ADD_THEN_DEL", base).route.communities == {(65002, 5)}
+    assert rm(cfg, "DEL_THEN_ADD", base).route.communities == {(65001, 1), (65002, 5)}
+
+
+def test_local_origination_is_inferred() -> None:
+    cfg = cfg_of("""
+        route-map L permit 10
+         match peer local
+         set local-preference +5
+        exit
+    """)
+    local = RouteMapPolicy(cfg, "L").evaluate(R("fd00::/64", peer=None), PolicyContext(Direction.EXPORT))
+    assert local.accepted and local.route.local_pref == 105
+    assert not RouteMapPolicy(cfg, "L").evaluate(R("fd00::/64"), IN).accepted
+    missing = RouteMapPolicy(cfg, "NOPE").evaluate(R("fd00::/64", peer=None), PolicyContext(Direction.EXPORT))
+    assert not missing.accepted and "not originated" in missing.decided_by.text
