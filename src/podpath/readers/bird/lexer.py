@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from podpath.diagnostics import Diagnostics, Loc
 
@@ -19,8 +19,7 @@ _TOKEN = re.compile(r"""
 """, re.X | re.S)
 
 
-@dataclass(frozen=True)
-class Tok:
+class Tok(NamedTuple):
     kind: str  # string, ip, prefix, number, ident, op, eof
     value: str
     line: int
@@ -32,29 +31,38 @@ class Tok:
 
 def tokenize(text: str, file: str, diags: Diagnostics) -> list[Tok]:
     toks: list[Tok] = []
+    append = toks.append
     pos = 0
     line, line_start = 1, 0
     n = len(text)
+    match = _TOKEN.match
     while pos < n:
-        m = _TOKEN.match(text, pos)
+        m = match(text, pos)
         if m is None:
             col = pos - line_start + 1
-            src = text[line_start:text.find("\n", pos) if "\n" in text[pos:] else n]
-            diags.error(Loc(file, line, col), f"unexpected character {text[pos]!r}", src)
+            end = text.find("\n", pos)
+            diags.error(Loc(file, line, col), f"unexpected character {text[pos]!r}", text[line_start:end if end >= 0 else n])
             pos += 1
             continue
-        kind = m.lastgroup or ""
-        value = m.group(0)
-        if kind not in ("ws", "comment"):
-            if kind in ("ip6", "ip4"):
-                kind = "prefix" if "/" in value else "ip"
-            elif kind == "string":
-                value = value[1:-1]
-            toks.append(Tok(kind, value, line, pos - line_start + 1))
-        nl = value.count("\n") if kind in ("ws", "comment") else m.group(0).count("\n")
-        if nl:
-            line += nl
-            line_start = m.start() + m.group(0).rfind("\n") + 1
-        pos = m.end()
+        kind = m.lastgroup
+        end = m.end()
+        if kind == "ws" or kind == "comment":
+            nl = text.count("\n", pos, end)
+            if nl:
+                line += nl
+                line_start = text.rfind("\n", pos, end) + 1
+            pos = end
+            continue
+        value = m.group(kind)  # type: ignore[arg-type]
+        if kind == "ip6" or kind == "ip4":
+            kind = "prefix" if "/" in value else "ip"
+        elif kind == "string":
+            value = value[1:-1]
+            nl = value.count("\n")
+            if nl:
+                line += nl
+                line_start = text.rfind("\n", pos, end) + 1
+        append(Tok(kind, value, line, pos - line_start + 1))  # type: ignore[arg-type]
+        pos = end
     toks.append(Tok("eof", "", line, pos - line_start + 1))
     return toks

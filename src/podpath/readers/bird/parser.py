@@ -560,18 +560,21 @@ class BirdParser:
     def expr(self) -> A.Node:
         return self.binary(0)
 
-    _LEVELS: list[tuple[str, ...]] = [("||",), ("&&",), ("=", "!=", "<", ">", "<=", ">=", "~", "!~"), ("+", "-"),
-                                      ("*", "/")]
+    _PREC = {"||": 0, "&&": 1, "=": 2, "!=": 2, "<": 2, ">": 2, "<=": 2, ">=": 2, "~": 2, "!~": 2,
+             "+": 3, "-": 3, "*": 4, "/": 4}
 
-    def binary(self, level: int) -> A.Node:
-        if level == len(self._LEVELS):
-            return self.unary()
-        left = self.binary(level + 1)
-        while self.tok.kind == "op" and self.tok.value in self._LEVELS[level]:
-            op = self.take()
-            right = self.binary(level + 1)
-            left = A.Binary(self.loc(op), op.value, left, right)
-        return left
+    def binary(self, min_prec: int) -> A.Node:
+        """Precedence climbing: one loop instead of one recursion level per precedence."""
+        left = self.unary()
+        prec = self._PREC
+        while True:
+            t = self.toks[self.i]
+            p = prec.get(t.value) if t.kind == "op" else None
+            if p is None or p < min_prec:
+                return left
+            self.i += 1
+            right = self.binary(p + 1)
+            left = A.Binary(Loc(self.file, t.line, t.col), t.value, left, right)
 
     def unary(self) -> A.Node:
         if self.at("!"):
