@@ -16,6 +16,7 @@ import tracemalloc
 from podpath.diagnostics import Diagnostics
 from podpath.readers.bird import parse_bird
 from podpath.readers.frr import parse_frr
+from podpath.util import paused_gc
 
 
 def frr_config(lines: int) -> str:
@@ -54,7 +55,8 @@ def measure(name: str, parse, text: str) -> str:
     n = text.count("\n")
     gc.collect()
     t0 = time.perf_counter()
-    parse(text, "bench.conf", Diagnostics())
+    with paused_gc():  # as podpath.load() does
+        parse(text, "bench.conf", Diagnostics())
     dt = time.perf_counter() - t0
     gc.collect()
     tracemalloc.start()

@@ -96,7 +96,10 @@ def run(n: int) -> dict[str, float]:
     t0 = time.perf_counter()
     speakers, net, extra, nodes = build(n)
     t1 = time.perf_counter()
-    res = Simulator(speakers, net, extra).run()
+    from podpath.util import paused_gc
+
+    with paused_gc():
+        res = Simulator(speakers, net, extra).run()
     t2 = time.perf_counter()
     fwd = Forwarder(res, net)
     bad = 0

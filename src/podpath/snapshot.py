@@ -27,6 +27,7 @@ from podpath.model.cluster import (Cluster, Host, Interface, KernelRoute, Node, 
                                    TalosInfo)
 from podpath.readers import cilium_status, iproute, kubernetes, manifest as manifest_mod, talos
 from podpath.readers.yamlsrc import YamlDoc, get_path, load_documents, node_loc
+from podpath.util import paused_gc
 
 _SKIP_SUFFIXES = {".md", ".rst", ".png", ".jpg", ".svg", ".pdf"}
 _YAML_SUFFIXES = {".yaml", ".yml", ".json"}
@@ -153,16 +154,20 @@ class _Loader:
             self.diags.error(Loc(str(self.root), 1, 1), "snapshot path does not exist")
             return self.snap
         paths = self._discover()
+        with paused_gc():
+            self._read_all(paths)
+        self._assemble()
+        self.snap.files.sort(key=lambda f: f.path)
+        self.snap.unsupported.sort()
+        return self.snap
+
+    def _read_all(self, paths: list[Path]) -> None:
         for p in paths:
             try:
                 self._read_file(p)
             except Exception as exc:  # a reader bug must not become a traceback or a silent skip
                 self.diags.error(Loc(self.display(p), 1, 1), f"podpath could not read this file "
                                  f"(internal error {type(exc).__name__}: {exc}); please report it")
-        self._assemble()
-        self.snap.files.sort(key=lambda f: f.path)
-        self.snap.unsupported.sort()
-        return self.snap
 
     def _discover(self) -> list[Path]:
         if self.root.is_file():

@@ -35,7 +35,10 @@ class ControlPlane:
     unmodelled: dict[str, str] = field(default_factory=dict)  # host -> router config file not modelled
 
     def simulate(self, trace: set[Any] | None = None, only: set[Any] | None = None) -> SimResult:
-        return Simulator(self.speakers, self.network, self.extra_fib, trace, only=only,
+        from podpath.util import paused_gc
+
+        with paused_gc():
+            return Simulator(self.speakers, self.network, self.extra_fib, trace, only=only,
                          unmodelled=self.unmodelled).run()
 
 
