@@ -22,7 +22,10 @@ class HostNet:
     connected: list[tuple[IPNetwork, str, IPAddress]] = field(default_factory=list)  # prefix, ifname, own addr
     static: RouteTable = field(default_factory=RouteTable)  # non-BGP routes known to the host
 
+    _on_link_cache: dict[IPAddress, tuple[str, IPAddress] | None] = field(default_factory=dict)
+
     def add_address(self, ifname: str, iface: object) -> None:
+        self._on_link_cache.clear()
         ip = iface.ip  # type: ignore[attr-defined]
         self.addresses.setdefault(ip, (ifname, iface))
         net = iface.network  # type: ignore[attr-defined]
@@ -35,6 +38,15 @@ class HostNet:
 
     def on_link(self, addr: IPAddress) -> tuple[str, IPAddress] | None:
         """(ifname, our source address) if `addr` is inside a connected prefix (not via a gateway)."""
+        try:
+            return self._on_link_cache[addr]
+        except KeyError:
+            pass
+        r = self._on_link(addr)
+        self._on_link_cache[addr] = r
+        return r
+
+    def _on_link(self, addr: IPAddress) -> tuple[str, IPAddress] | None:
         best: tuple[int, str, IPAddress] | None = None
         for net, ifname, own in self.connected:
             if net.version == addr.version and addr in net and (best is None or net.prefixlen > best[0]):

@@ -79,11 +79,13 @@ class Simulator:
 
     def run(self) -> SimResult:
         sessions = find_sessions(list(self.speakers.values()), self.net, self.unmodelled)
-        out_ends: dict[str, list[tuple[Session, SessionEnd, SessionEnd]]] = {sid: [] for sid in self.speakers}
+        # Outgoing session ends per speaker and address family: a route is only offered where its family runs.
+        out_ends: dict[tuple[str, int], list[tuple[Session, SessionEnd, SessionEnd]]] = {}
         for s in sessions:
             if s.up:
                 for snd, rcv in s.ends():
-                    out_ends[snd.speaker.id].append((s, snd, rcv))
+                    for fam in s.afs:
+                        out_ends.setdefault((snd.speaker.id, fam), []).append((s, snd, rcv))
         importers: dict[str, list[tuple[BgpSpeaker, object]]] = {}
         for sp in self.speakers.values():
             for vi in sp.imports:
@@ -137,7 +139,7 @@ class Simulator:
                 if len(cands) > 1:
                     self._record(prefix, Decision(sid, "best", True, f"{sid}: best of {len(cands)} paths is from "
                                                   f"{new.peer_address or new.how or new.source}"))
-            for session, snd, rcv in out_ends[sid]:
+            for session, snd, rcv in out_ends.get((sid, prefix.version), ()):
                 key = (session.id, sid)
                 table = sent.setdefault(key, {})
                 wire = None
