@@ -65,3 +65,22 @@ def sourced_mtu(parent: Any, file: str, diags: Diagnostics, origin: str) -> Sour
     loc = value_loc(parent, "mtu", file)
     value = parse_int(parent["mtu"], loc, diags, "MTU", 68, 65535)
     return Sourced(value, loc, origin) if value is not None else None
+
+
+def sourced_interfaces(parent: Any, file: str, diags: Diagnostics, origin: str, key: str = "addresses") -> list[Sourced[Any]]:
+    """`addresses: [A/L, ...]` (or `[{address: A/L}, ...]`, Talos LinkConfig style) with the location of each."""
+    from podpath.readers.yamlsrc import item_loc
+
+    out: list[Sourced[Any]] = []
+    seq = parent.get(key) if isinstance(parent, dict) else None
+    if not isinstance(seq, list):
+        if seq is not None:
+            diags.error(value_loc(parent, key, file), f"{key} must be a list")
+        return out
+    for j, a in enumerate(seq):
+        raw = a.get("address") if isinstance(a, dict) else a
+        aloc = item_loc(seq, j, file)
+        addr = parse_interface(raw, aloc, diags)
+        if addr is not None:
+            out.append(Sourced(addr, aloc, origin))
+    return out

@@ -9,7 +9,7 @@ from typing import Any
 
 from podpath.diagnostics import Diagnostics, Loc
 from podpath.model.cluster import Interface, Segment, Sourced
-from podpath.readers.common import parse_interface, sourced_mtu, parse_prefix
+from podpath.readers.common import parse_prefix, sourced_interfaces, sourced_mtu
 from podpath.readers.yamlsrc import item_loc, key_loc, node_loc, value_loc
 
 MANIFEST_NAMES = ("podpath.yaml", "podpath.yml")
@@ -80,10 +80,7 @@ def read_manifest(doc: Any, file: str, diags: Diagnostics) -> Manifest:
             iface = Interface(str(ifname), loc=iloc)
             iraw = iraw or {}
             _check_keys(iraw, _IFACE, file, diags, f"hosts.{name}.interfaces.{ifname}")
-            for a, aloc in _str_list(iraw, "addresses", file, diags):
-                addr = parse_interface(a, aloc, diags)
-                if addr is not None:
-                    iface.addresses.append(Sourced(addr, aloc, "manifest"))
+            iface.addresses = sourced_interfaces(iraw, file, diags, "manifest")
             if iraw.get("mtu") is not None:
                 iface.mtu = sourced_mtu(iraw, file, diags, "manifest")
             if iraw.get("segment"):

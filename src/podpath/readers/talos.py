@@ -10,7 +10,7 @@ from typing import Any
 
 from podpath.diagnostics import Diagnostics, Loc, Unsupported
 from podpath.model.cluster import Interface, Sourced
-from podpath.readers.common import parse_interface, sourced_mtu, parse_prefix
+from podpath.readers.common import parse_prefix, sourced_interfaces, sourced_mtu
 from podpath.readers.yamlsrc import get_path, item_loc, key_loc, node_loc, value_loc
 from podpath.routing.route import IPNetwork
 
@@ -92,11 +92,7 @@ def read_machine_config(doc: Any, file: str, diags: Diagnostics, facts: TalosFac
                                                      "device selectors cannot be resolved offline; name the interface in podpath.yaml", True))
             continue
         iface = Interface(str(name), loc=loc)
-        for j, a in enumerate(raw.get("addresses") or []):
-            aloc = item_loc(raw["addresses"], j, file)
-            addr = parse_interface(a, aloc, diags)
-            if addr is not None:
-                iface.addresses.append(Sourced(addr, aloc, "talos"))
+        iface.addresses = sourced_interfaces(raw, file, diags, "talos")
         if raw.get("mtu") is not None:
             iface.mtu = sourced_mtu(raw, file, diags, "talos")
         if raw.get("dhcp"):
@@ -126,12 +122,7 @@ def read_talos_document(doc: Any, file: str, diags: Diagnostics, facts: TalosFac
         facts.hostname = Sourced(str(doc["hostname"]), value_loc(doc, "hostname", file), "talos")
     elif kind == "LinkConfig" and doc.get("name"):
         iface = Interface(str(doc["name"]), loc=loc)
-        for j, a in enumerate(doc.get("addresses") or []):
-            raw = a.get("address") if isinstance(a, dict) else a
-            aloc = item_loc(doc["addresses"], j, file)
-            addr = parse_interface(raw, aloc, diags)
-            if addr is not None:
-                iface.addresses.append(Sourced(addr, aloc, "talos"))
+        iface.addresses = sourced_interfaces(doc, file, diags, "talos")
         if doc.get("mtu") is not None:
             iface.mtu = sourced_mtu(doc, file, diags, "talos")
         facts.interfaces.append(iface)
