@@ -9,6 +9,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from podpath.diagnostics import Diagnostics, Level
 from podpath.readers.frr import looks_like_frr, parse_frr
@@ -588,3 +590,58 @@ def test_evpn_advertise_recorded() -> None:
     assert af.evpn_advertise[4] is None and af.evpn_advertise[6] is not None
     assert af.evpn_advertise[6].name == "EVPN_OUT"
     assert sum(1 for u in cfg.unsupported if u.statement.startswith("advertise ")) == 2  # still not simulated
+
+
+# ------------------------------------------------------------------------------------------- robustness
+
+_WORDS = ["router", "bgp", "65000", "vrf", "red", "neighbor", "10.0.0.1", "fd00::1", "G", "eth0", "peer-group",
+          "remote-as", "external", "internal", "interface", "v6only", "address-family", "ipv4", "ipv6", "unicast",
+          "l2vpn", "evpn", "exit", "exit-address-family", "route-map", "RM", "permit", "deny", "10", "20", "match",
+          "set", "ip", "address", "prefix-list", "PL", "seq", "5", "le", "ge", "24", "64", "10.0.0.0/8",
+          "fd00::/16", "community", "large-community", "1:2", "1:2:3", "additive", "none", "as-path", "prepend",
+          "on-match", "next", "goto", "continue", "call", "no", "activate", "in", "out", "listen", "range",
+          "network", "redistribute", "static", "connected", "import", "local-preference", "+5", "-5", "metric",
+          "next-hop", "global", "blackhole", "route", "expanded", "standard", "community-list", "^65000_",
+          "(", "[", "*", "description", "!", "frr", "version", "defaults", "datacenter", "vni", "100",
+          "access-list", "any", "exact-match", "host", "0.0.0.255", "bfd", "line", "vty", "key", "chain"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=7).map(" ".join), max_size=25),
+       st.lists(st.sampled_from(["", " ", "  "]), min_size=25, max_size=25))
+def test_random_input_never_crashes(lines: list[str], indents: list[str]) -> None:
+    text = "\n".join(indents[i] + ln for i, ln in enumerate(lines))
+    d = Diagnostics()
+    cfg = parse_frr(text, "fuzz.conf", d)
+    assert isinstance(cfg, FrrConfig)
+    assert not [x for x in d if "podpath bug" in x.message], [x.render() for x in d]
+
+
+def test_undefined_references_are_warned() -> None:
+    cfg, d = load("frrpol-frr1.conf")
+    msgs = {(x.loc.line, x.message.split(":")[0]) for x in d if x.level is Level.WARNING}
+    assert msgs == {
+        (41, "ipv6 prefix-list PL_NOPE is not defined"),  # match in a clause: never matches
+        (105, "route-map RM_NOPE is not defined"),  # call: skipped
+        (168, "route-map RM_NOPE_IN is not defined"),  # neighbor: denies everything
+        (169, "route-map RM_NOPE_OUT is not defined"),
+        (185, "ipv6 prefix-list PL_NOPE is not defined"),
+    }
+
+
+def test_show_running_config_output() -> None:
+    cfg, d = parse("""
+        Building configuration...
+
+        Current configuration:
+        !
+        frr version 8.4.4
+        frr defaults traditional
+        hostname vm
+        service integrated-vtysh-config
+        !
+        end
+    """)
+    assert not list(d) and cfg.hostname == "vm"
+    assert [u.statement for u in cfg.unsupported] == ["service integrated-vtysh-config", "end"]
+    assert looks_like_frr("Building configuration...\n\nCurrent configuration:\n!\nfrr version 8.4.4\n")

@@ -96,3 +96,16 @@ def test_matches_glibc(expr: str, subject: str) -> None:
     except FrrRegexError:
         got = None
     assert got == want
+
+
+@pytest.mark.parametrize("expr", ["(6*)*0", "((6*)*)*0", "6**0", "(6|66)*0", "(6+)+$"])
+def test_nested_repetition_is_linear(expr: str) -> None:
+    """A backtracking engine takes exponential time here; glibc and our NFA do not."""
+    import time
+
+    t = time.perf_counter()
+    assert frr_search(expr, "6" * 60 + "x") is False
+    assert time.perf_counter() - t < 1.0
+    if LIBC is not None:
+        assert glibc_search(expr, "6" * 60 + "x") is False
+        assert frr_search(expr, "6660") is glibc_search(expr, "6660")

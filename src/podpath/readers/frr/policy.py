@@ -58,7 +58,7 @@ from podpath.readers.frr.model import (
 )
 from podpath.readers.frr.regex import FrrRegexError, frr_search
 from podpath.routing.policy import Direction, PolicyContext, PolicyResult, TraceStep, Verdict
-from podpath.routing.route import AsPath, AsPathSegment, IPNetwork, Protocol, Route
+from podpath.routing.route import AsPath, AsPathSegment, IPNetwork, Route
 
 RECURSION_LIMIT = 10  # lib/routemap.c RMAP_RECURSION_LIMIT
 UINT32_MAX = 0xFFFFFFFF
