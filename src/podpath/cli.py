@@ -341,6 +341,76 @@ def rules(format: Format = typer.Option(Format.text, "--format", "-f")) -> None:
         out.print(f"[bold]{r['id']}[/] {r['name']} ({r['severity']}): {escape(r['title'])}")
 
 
+lab_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                      help="Run the snapshot's real daemons in network namespaces (needs root).")
+app.add_typer(lab_app, name="lab")
+
+
+def _lab_guard() -> None:
+    import os
+
+    if os.geteuid() != 0:
+        _err().print("error: podpath lab needs root: it creates network namespaces, veth pairs and bridges "
+                     "(nothing outside its own namespaces)")
+        raise typer.Exit(2)
+
+
+@lab_app.command("run")
+def lab_run(snapshot: Path = typer.Argument(...), daemons: str = typer.Option("host", "--daemons", help="host|trixie|DIR"),
+            timeout: float = typer.Option(300.0, "--timeout"), format: Format = typer.Option(Format.text, "--format", "-f")) -> None:
+    """Start every host's daemons with the user's configs, wait for convergence, print the tables."""
+    _lab_guard()
+    from podpath.lab.run import run_lab
+
+    snap = _load(snapshot)
+    doc = run_lab(snap, daemons, timeout)
+    if format is Format.json:
+        _json(doc)
+    else:
+        out = _out()
+        for host, data in sorted(doc["hosts"].items()):
+            for kind, rows in sorted(data.get("bgp", {}).items()):
+                out.print(f"[bold]{escape(host)} {kind}[/] sessions {data['sessions'].get(kind)}")
+                for r in rows:
+                    out.print(f"  {r['prefix']:<28} via {r['next_hop'] or '-':<24} [{r['as_path']}]")
+        for nr in doc["not_run"]:
+            out.print(f"[yellow]not run[/]: {escape(str(nr))}")
+        out.print(f"versions {doc['versions']}; converged in {doc.get('convergence_s', '?')} s")
+
+
+@lab_app.command("compare")
+def lab_compare(snapshot: Path = typer.Argument(...), daemons: str = typer.Option("host", "--daemons"),
+                timeout: float = typer.Option(300.0, "--timeout")) -> None:
+    """Run the lab and the simulator and print every difference; exit 1 if there is any."""
+    _lab_guard()
+    from podpath.lab.run import compare, run_lab
+
+    snap = _load(snapshot)
+    t0 = __import__("time").perf_counter()
+    snap.simulate()
+    sim_s = __import__("time").perf_counter() - t0
+    doc = run_lab(snap, daemons, timeout)
+    diffs = compare(snap, doc)
+    out = _out()
+    for d in diffs:
+        out.print(d)
+    for nr in doc["not_run"]:
+        out.print(f"not run: {nr}")
+    out.print(f"{len(diffs)} difference(s); lab {doc.get('elapsed_s')} s vs simulator {sim_s:.2f} s")
+    raise typer.Exit(1 if diffs else 0)
+
+
+@lab_app.command("clean")
+def lab_clean(force: bool = typer.Option(False, "--force", help="Also remove runs whose creator is alive.")) -> None:
+    """Remove namespaces, links and processes left by a lab run that was killed."""
+    _lab_guard()
+    from podpath.lab.state import clean_leftovers
+
+    rep = clean_leftovers(force=force)
+    _out().print(f"removed runs {rep.runs}, namespaces {rep.namespaces}, processes {rep.processes}, "
+                 f"links {rep.links}; skipped live {rep.skipped_live}")
+
+
 def main() -> None:
     """Console-script entry point; never lets a Python traceback reach the user on bad input."""
     try:

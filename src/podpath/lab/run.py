@@ -1,0 +1,172 @@
+"""`podpath lab run` / `lab compare`: run a snapshot's real daemons in network namespaces and
+compare what they converge to with the simulator.
+
+Hosts, interfaces, addresses and L2 segments come from the model; every host's FRR and
+BIRD run with the user's own configuration files; every node whose Cilium agent speaks
+BGP gets a GoBGP configured as Cilium configures its embedded one (no listener, same
+ASN, router-id, peers and families, global import policy reject, originating exactly
+what the advertisements select). What cannot run here is listed under `substitutions`
+and `not_run`, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from typing import TYPE_CHECKING, Any, Callable
+
+from podpath.lab.daemons import (BirdInstance, FrrInstance, GobgpConfig, GobgpInstance, GobgpNeighbor,
+                                 collect_kernel_routes, daemon_versions, wait_converged)
+from podpath.lab.netns import LabNetwork, require_root
+from podpath.routing.bgp import Daemon
+
+if TYPE_CHECKING:
+    from podpath.snapshot import Snapshot
+
+_VRF = re.compile(r"^\s*(vrf\s+\S+|router bgp \d+ vrf \S+)", re.M)
+
+
+def _say(msg: str) -> None:
+    print(f"podpath lab: {msg}", file=sys.stderr, flush=True)
+
+
+def run_lab(snap: "Snapshot", daemons: str = "host", timeout: float = 300.0,
+            progress: Callable[[str], None] = _say) -> dict[str, Any]:
+    """Build the lab, start the daemons, wait for convergence, collect tables, tear down."""
+    require_root()
+    cp = snap.control_plane()
+    net = cp.network
+    result: dict[str, Any] = {"schema": "podpath/lab/v1", "daemons": daemons, "hosts": {}, "not_run": [],
+                              "substitutions": []}
+    t0 = time.monotonic()
+    with LabNetwork("lab", timeout=timeout) as lab:
+        hosts = {name: lab.add_host(name) for name in sorted(net.hosts)}
+        segs: dict[str, Any] = {}
+        for name, h in sorted(net.hosts.items()):
+            by_if: dict[str, list[str]] = {}
+            for addr, (ifname, iface) in sorted(h.addresses.items(), key=lambda x: str(x[0])):
+                if ifname == "lo" or addr.is_loopback:
+                    continue
+                by_if.setdefault(ifname, []).append(str(iface))
+            mine = net.segments.get(name, set())
+            for ifname, cidrs in sorted(by_if.items()):
+                seg = _segment_for(snap, name, ifname, mine)
+                if seg is None:
+                    for c in cidrs:
+                        lab.add_address(hosts[name], ifname, c)
+                    continue
+                if seg not in segs:
+                    segs[seg] = lab.add_segment(seg)
+                lab.connect(hosts[name], segs[seg], ifname, cidrs)
+        progress(f"{len(hosts)} hosts, {len(segs)} segments")
+        instances: list[Any] = []
+        for rc in snap.routers:
+            if rc.host is None or rc.host not in hosts:
+                continue
+            text = (snap.root / rc.file).read_text() if (snap.root / rc.file).exists() else None
+            if text is None:
+                result["not_run"].append({"file": rc.file, "why": "file outside the snapshot directory"})
+                continue
+            if rc.dialect == "frr" and _VRF.search(text):
+                result["not_run"].append({"file": rc.file, "host": rc.host, "why": "FRR VRFs need the kernel's vrf "
+                                          "link type, which this machine lacks"})
+                continue
+            inst = (FrrInstance(hosts[rc.host], text, name=f"frr-{rc.host}", daemons=daemons) if rc.dialect == "frr"
+                    else BirdInstance(hosts[rc.host], text, name=f"bird-{rc.host}", daemons=daemons))
+            progress(f"starting {rc.dialect} on {rc.host}")
+            instances.append((rc.host, rc.dialect, inst.start()))
+        sessions = {(s.a.speaker.id, str(s.a.remote_address)): s for s in snap.simulate().sessions}
+        for sp in cp.speakers:
+            if sp.daemon is not Daemon.CILIUM or sp.host not in hosts:
+                continue
+            neighbors = []
+            for p in sp.peers:
+                if p.address is None:
+                    continue
+                s = sessions.get((sp.id, str(p.address)))
+                peer_as = p.remote_as or (s.a.remote_asn if s is not None and s.a.remote_asn else None)
+                if peer_as is None:
+                    result["not_run"].append({"host": sp.host, "why": f"Cilium peer {p.name}: peer AS unknown"})
+                    continue
+                neighbors.append(GobgpNeighbor(str(p.address), peer_as,
+                                               tuple(f"ipv{f}-unicast" for f in sorted(p.afs)),
+                                               ebgp_multihop_ttl=p.multihop))
+            cfg = GobgpConfig(sp.asn, sp.router_id or "10.255.255.1", neighbors)
+            toml = cfg.toml().replace("[global.config]", "[global.apply-policy.config]\n  default-import-policy = "
+                                      "\"reject-route\"\n\n[global.config]", 1)
+            g = GobgpInstance(hosts[sp.host], toml, name=f"cilium-{sp.host}", daemons=daemons).start()
+            for o in sp.originations:
+                attrs = o.route
+                for p in sp.peers:
+                    for af in p.afs.values():
+                        pol = af.export_policy
+                        for prefix, comms, large, _lp, _loc in getattr(pol, "prefixes", ()):
+                            if prefix == o.route.prefix:
+                                attrs = attrs.replace(communities=attrs.communities | comms,
+                                                      large_communities=attrs.large_communities | large)
+                g.add_route(attrs)
+            instances.append((sp.host, "cilium", g))
+        progress(f"{len(instances)} daemons started; waiting for convergence")
+        ready = [i for _, _, i in instances]
+        try:
+            result["convergence_s"] = round(wait_converged(ready, quiet_period=3.0, bound=max(30.0, timeout / 2),
+                                                           require_established=False), 1)
+        except Exception as e:  # report what did converge
+            result["convergence_error"] = str(e)
+        for host, kind, inst in instances:
+            h = result["hosts"].setdefault(host, {"bgp": {}, "sessions": {}})
+            routes = []
+            for afi in ("ipv4", "ipv6"):
+                if kind == "frr":
+                    rs = inst.bgp_routes(afi)
+                elif kind == "bird":
+                    rs = [r for r in inst.routes() if r.family == (4 if afi == "ipv4" else 6)]
+                else:
+                    rs = inst.rib(afi)
+                routes += [r.to_json() for r in rs]
+            h["bgp"][kind] = sorted(routes, key=lambda r: (r["prefix"], r["next_hop"] or "", r["as_path"]))
+            h["sessions"][kind] = inst.established()
+        kernel = collect_kernel_routes(lab)
+        for host in hosts:
+            result["hosts"].setdefault(host, {"bgp": {}, "sessions": {}})["kernel"] = kernel.get(hosts[host].netns, kernel.get(host, {}))
+        result["substitutions"] = list(getattr(lab, "substitutions", []))
+    result["versions"] = daemon_versions(daemons)
+    result["elapsed_s"] = round(time.monotonic() - t0, 1)
+    return result
+
+
+def _segment_for(snap: "Snapshot", host: str, ifname: str, mine: set[str]) -> str | None:
+    h = snap.cluster.hosts.get(host)
+    iface = h.interfaces.get(ifname) if h else None
+    if iface is not None and iface.segment:
+        return iface.segment
+    if iface is not None and iface.addresses and all(a.value.network.prefixlen == a.value.max_prefixlen
+                                                     for a in iface.addresses):
+        return None  # a loopback/dummy-style /32 or /128
+    return sorted(mine)[0] if mine else ifname
+
+
+def compare(snap: "Snapshot", lab: dict[str, Any]) -> list[str]:
+    """Every difference between the lab and the simulator: per host and daemon, which prefixes
+    each BGP table holds and with which AS paths. Daemons that did not run are skipped."""
+    res = snap.simulate()
+    diffs: list[str] = []
+    for host, data in sorted(lab["hosts"].items()):
+        for kind, rows in sorted(data.get("bgp", {}).items()):
+            real = {(r["prefix"], r["as_path"]) for r in rows}
+            sim = set()
+            for sid, table in res.tables.items():
+                sp = res.speakers[sid]
+                if sp.host != host or sp.daemon.value != kind:
+                    continue
+                for prefix, paths in table.items():
+                    for p in paths:
+                        if kind == "cilium" and not p.local:
+                            continue
+                        sim.add((str(prefix), str(p.route.as_path)))
+            for pfx, path in sorted(real - sim):
+                diffs.append(f"{host} {kind}: lab has {pfx} [{path}], simulator does not")
+            for pfx, path in sorted(sim - real):
+                diffs.append(f"{host} {kind}: simulator has {pfx} [{path}], lab does not")
+    return diffs
