@@ -9,19 +9,20 @@ kernel (default: nothing)."""
 
 from __future__ import annotations
 
-import fnmatch
-import ipaddress
 from typing import Any
 
 from podpath.diagnostics import Loc
 from podpath.model.cluster import KernelRoute
 from podpath.readers.bird.interp import BirdFilterPolicy
-from podpath.readers.bird.model import BirdConfig, Channel, FilterSpec, Protocol
+from podpath.readers.bird.model import (
+    BgpProtocol, BirdConfig, Channel, DirectProtocol, FilterSpec, KernelProtocol, Protocol, StaticProtocol,
+    iface_selected,
+)
 from podpath.routing.bgp import BgpOptions, BgpPeer, BgpSpeaker, Daemon, Origination, PeerAf
-from podpath.routing.policy import Direction, PolicyContext, PolicyResult, Verdict
+from podpath.routing.policy import Direction, PolicyContext, PolicyResult, TraceStep, Verdict
 from podpath.routing.route import AsPath, Origin, Protocol as RP, Route, RouteDest
 
-_FAM = {"ipv4": 4, "ipv6": 6}
+_UNLIMITED = 1_000_000  # `allow local as;` without a number
 
 
 class _ByFamily:
@@ -34,8 +35,6 @@ class _ByFamily:
     def evaluate(self, route: Route, ctx: PolicyContext) -> PolicyResult:
         p = self.parts.get(route.family)
         if p is None:
-            from podpath.routing.policy import TraceStep
-
             step = TraceStep(None, f"no kernel protocol for IPv{route.family}", "reject")
             return PolicyResult(Verdict.REJECT, route, (step,), step)
         return p.evaluate(route, ctx)
@@ -43,8 +42,7 @@ class _ByFamily:
 
 def to_speakers(cfg: BirdConfig, host: str, host_interfaces: list[tuple[str, Any]] | None = None
                 ) -> tuple[list[BgpSpeaker], list[tuple[str, object]], list[KernelRoute]]:
-    lines = getattr(cfg, "_lines", None) or []
-    bgp = [p for p in cfg.protocols if p.type == "bgp"]
+    bgp = [p for p in cfg.protocols if isinstance(p, BgpProtocol)]
     asn = next((p.local_as for p in bgp if p.local_as is not None), 0)
     sp = BgpSpeaker(host, Daemon.BIRD, "bird", asn or 0, Loc(cfg.file, 1, 1), router_id=cfg.router_id,
                     version=cfg.version or "", config_file=cfg.file, kernel_metric=32,
@@ -52,37 +50,38 @@ def to_speakers(cfg: BirdConfig, host: str, host_interfaces: list[tuple[str, Any
     kernel_parts: dict[int, Any] = {}
 
     def pol(spec: FilterSpec | None, name: str) -> Any:
-        return BirdFilterPolicy(cfg, spec, lines, name) if spec is not None else None
+        return BirdFilterPolicy(cfg, spec, name) if spec is not None else None
 
     for p in cfg.protocols:
+        if p.disabled:
+            continue
         chans = _channels(p)
-        if p.type == "bgp":
-            sp.peers.append(_peer(cfg, p, chans, pol))
-        elif p.type == "kernel":
+        if isinstance(p, BgpProtocol):
+            sp.peers.append(_peer(p, chans, pol))
+        elif isinstance(p, KernelProtocol):
             for fam, ch in chans.items():
                 if ch.export is not None and ch.export.kind != "none":
                     kernel_parts[fam] = pol(ch.export, f"kernel protocol {p.name} export")
-                metric = p.opt("metric")
-                if metric and metric[1:] and metric[1].isdigit():
-                    sp.kernel_metric = int(metric[1])
-        elif p.type == "static":
-            for r in p.statics:
-                fam = r.prefix.version
-                ch = chans.get(fam)
+            sp.kernel_metric = p.metric
+        elif isinstance(p, StaticProtocol):
+            for r in p.routes:
+                ch = chans.get(r.prefix.version)
                 if ch is None:
                     continue
                 dest = {"blackhole": RouteDest.BLACKHOLE, "unreachable": RouteDest.UNREACHABLE,
                         "prohibit": RouteDest.PROHIBIT}.get(r.kind, RouteDest.UNICAST)
                 route = Route(r.prefix, RP.STATIC, next_hop=r.via, as_path=AsPath(), origin=Origin.IGP, dest=dest,
-                              source_name=p.name, preference=200, ifname=r.iface)
-                if r.attrs:
-                    res = BirdFilterPolicy(cfg, FilterSpec("inline", r.loc, body=r.attrs + [_accept(r.loc)]), lines
-                                           ).evaluate(route, PolicyContext(Direction.IMPORT, protocol_name=p.name))
+                              source_name=p.name, preference=ch.preference or 200, ifname=r.iface)
+                if r.attrs is not None:
+                    res = BirdFilterPolicy(cfg, r.attrs, f"static route {r.prefix} attributes").evaluate(
+                        route, PolicyContext(Direction.IMPORT, protocol_name=p.name))
+                    if res.verdict is Verdict.REJECT:
+                        continue
                     route = res.route
                 _originate(sp, route, ch, pol, f"static route in protocol {p.name}", r.loc)
-        elif p.type == "direct":
+        elif isinstance(p, DirectProtocol):
             for ifname, iface in host_interfaces or []:
-                if p.interfaces and not _iface_match(ifname, p.interfaces):
+                if not iface_selected(p.interfaces, ifname):
                     continue
                 if ifname == "lo" or iface.ip.is_loopback or iface.ip.is_link_local:
                     continue  # BIRD ignores the loopback device
@@ -90,29 +89,14 @@ def to_speakers(cfg: BirdConfig, host: str, host_interfaces: list[tuple[str, Any
                 if ch is None:
                     continue
                 route = Route(iface.network, RP.CONNECTED, as_path=AsPath(), origin=Origin.IGP, source_name=p.name,
-                              preference=240, ifname=ifname)
+                              preference=ch.preference or 240, ifname=ifname)
                 _originate(sp, route, ch, pol, f"direct protocol {p.name} ({ifname})", p.loc)
     if kernel_parts:
         sp.kernel_export = _ByFamily(kernel_parts)
-    kernel = next((p for p in cfg.protocols if p.type == "kernel"), None)
+    kernel = next((p for p in cfg.protocols if isinstance(p, KernelProtocol) and not p.disabled), None)
     if kernel is not None:
         sp.loc = kernel.loc  # where routes to the kernel are decided
     return [sp], [], []
-
-
-def _accept(loc: Loc) -> Any:
-    from podpath.readers.bird.ast import Verdict as V
-
-    return V(loc, True)
-
-
-def _iface_match(ifname: str, patterns: list[str]) -> bool:
-    ok = False
-    for pat in patterns:
-        neg = pat.startswith("-")
-        if fnmatch.fnmatchcase(ifname, pat.lstrip("-")):
-            return not neg
-    return ok
 
 
 def _originate(sp: BgpSpeaker, route: Route, ch: Channel, pol: Any, how: str, loc: Loc) -> None:
@@ -126,63 +110,31 @@ def _originate(sp: BgpSpeaker, route: Route, ch: Channel, pol: Any, how: str, lo
 
 
 def _channels(p: Protocol) -> dict[int, Channel]:
-    out: dict[int, Channel] = {}
-    default = p.channels.get("_default")
-    for afi, ch in p.channels.items():
-        fam = _FAM.get(afi)
-        if fam is not None:
-            if default is not None:
-                ch.import_ = ch.import_ or default.import_
-                ch.export = ch.export or default.export
-            out[fam] = ch
-    if not out and default is not None:
-        fam = p.neighbor.version if p.neighbor is not None else 6
-        out[fam] = default
-    return out
+    return {ch.family: ch for ch in p.channels.values() if ch.family is not None}
 
 
-def _peer(cfg: BirdConfig, p: Protocol, chans: dict[int, Channel], pol: Any) -> BgpPeer:
+def _peer(p: BgpProtocol, chans: dict[int, Channel], pol: Any) -> BgpPeer:
     mode = p.neighbor_kind or "number"
-    multihop = None
-    mh = p.opt("multihop")
-    if mh is not None:
-        multihop = int(mh[1]) if len(mh) > 1 and mh[1].isdigit() else 64
-    if p.opt("direct") is not None:
-        multihop = None
-    ibgp = (mode == "internal") or (mode == "number" and p.neighbor_as == p.local_as)
-    if ibgp and mh is None and p.opt("direct") is None:
-        multihop = 64  # BIRD: iBGP is multihop by default
-    passive = p.opt("passive")
-    peer = BgpPeer(p.name, p.loc_neighbor or p.loc, p.local_as or 0, p.neighbor, listen_range=p.neighbor_range,
-                   interface=p.neighbor_iface, remote_as=p.neighbor_as, remote_as_mode=mode,
-                   local_address=p.local_address, multihop=multihop,
-                   passive=passive is not None and (len(passive) == 1 or passive[1] in ("on", "yes")),
-                   connects=p.neighbor_range is None)
-    allow = p.opt("allow local") or []
-    allowas = int(allow[3]) if len(allow) > 3 and allow[3].isdigit() else (1 if allow else 0)
-    rr_client = p.opt("rr client") is not None
-    dlp = p.opt("default bgp_local_pref")
+    mh = p.effective_multihop()
+    ibgp = p.is_internal()
+    peer = BgpPeer(p.name, p.neighbor_loc or p.loc, p.local_as or 0, p.neighbor, listen_range=p.neighbor_range,
+                   interface=p.interface, remote_as=p.remote_as(), remote_as_mode=mode,
+                   local_address=p.local_address or p.source_address, multihop=mh or None, passive=p.passive,
+                   connects=p.neighbor_range is None, port=p.neighbor_port or 179, description=p.description)
+    allowas = _UNLIMITED if p.allow_local_as < 0 else p.allow_local_as
     for fam, ch in chans.items():
-        nh = ch.options.get("next hop self") or ch.options.get("next hop keep")
-        nh_self = None
-        keep = False
-        if nh:
-            words = nh[0]
-            which = words[3] if len(words) > 3 else None
-            if words[2] == "self":
-                nh_self = which if which in ("ebgp", "ibgp") else "self"
-            else:
-                keep = True
-        gw = ch.options.get("gateway direct") or ch.options.get("gateway recursive")
+        nh_self = {"on": "self", "ibgp": "ibgp", "ebgp": "ebgp"}.get(ch.next_hop_self or "")
+        imp = p.import_spec(ch)
+        exp = ch.export
         peer.afs[fam] = PeerAf(
-            fam, pol(ch.import_, f"protocol {p.name} {ch.afi} import") if ch.import_ is not None else (
-                pol(FilterSpec("all", ch.loc), f"protocol {p.name} {ch.afi} import (default: all)") if ibgp else None),
-            pol(ch.export, f"protocol {p.name} {ch.afi} export") if ch.export is not None else None,
+            fam,
+            pol(imp, f"protocol {p.name} {ch.afi} import" + (" (default: all)" if imp and imp.implicit else ""))
+            if imp is not None else None,
+            pol(exp, f"protocol {p.name} {ch.afi} export") if exp is not None else None,
             ch.import_ is not None, ch.export is not None,
             ch.import_.loc if ch.import_ else ch.loc, ch.export.loc if ch.export else ch.loc,
-            next_hop_self=nh_self, next_hop_keep=keep, rr_client=rr_client, allowas_in=allowas,
-            extended_next_hop=ch.options.get("extended next") is not None,
-            gateway=gw[0][1] if gw else None,
-            default_local_pref=int(dlp[2]) if dlp and len(dlp) > 2 and dlp[2].isdigit() else 100,
+            next_hop_self=nh_self, next_hop_keep=ch.next_hop_keep in ("on", "ibgp", "ebgp"),
+            rr_client=p.rr_client and ibgp, allowas_in=allowas, extended_next_hop=bool(ch.extended_next_hop),
+            gateway=ch.gateway, default_local_pref=p.default_local_pref, next_hop_address=ch.next_hop_address,
             loc=ch.loc)
     return peer
