@@ -54,3 +54,14 @@ def test_seed004_as_excerpted_cilium_bird_session_cannot_come_up():
     down = [f for f in by_rule(snap, "BGP001") if f.severity.value == "error"]
     assert len(down) == 6
     assert all("Invalid remote address" in f.message and "multihop" in f.message for f in down)
+
+
+def test_seed004_bird_connecting_to_itself_on_loopback_is_a_warning():
+    """BIRD not passive towards Cilium on ::1 reaches its own socket (checked in the lab):
+    a warning with the `passive on` fix; the complete example has it and is clean."""
+    snap = podpath.load(EX / "after-frr-fix")
+    found = by_rule(snap, "BGP004")
+    assert len(found) == 6 and all(f.severity == "warning" for f in found)
+    assert all("passive on" in (f.fix.yaml or "") and f.fix.file.startswith("bird/") for f in found)
+    assert all(s.up for s in snap.simulate().sessions if s.caveats)  # up once the peer wins the race
+    assert by_rule(podpath.load(EX / "complete"), "BGP004") == []

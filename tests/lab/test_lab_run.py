@@ -80,3 +80,15 @@ def test_lab_compare_matches_simulator(tmp_path: Path):
 def test_lab_clean_runs():
     r = subprocess.run([sys.executable, "-m", "podpath.cli", "lab", "clean"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "removed runs" in r.stdout
+
+
+def test_lab_compare_seed004_complete_matches(tmp_path: Path):
+    """The seed-004 cluster: 6 BIRD nodes with Cilium's GoBGP on ::1; the hypervisors' FRR uses VRFs
+    and EVPN, which this kernel cannot host: the lab says so and both sides run without them."""
+    example = Path(__file__).resolve().parents[2] / "examples" / "seed004-bgp-pod-cidr" / "complete"
+    gen = "trixie" if Path("/var/cache/podpath/rootfs-trixie/usr/sbin/bird").exists() else "host"
+    r = subprocess.run([sys.executable, "-m", "podpath.cli", "lab", "compare", str(example), "--daemons", gen],
+                       capture_output=True, text=True, timeout=400)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "0 difference(s)" in r.stdout
+    assert r.stdout.count("FRR VRFs need the kernel's vrf link type") == 3

@@ -60,6 +60,7 @@ class Session:
     af_problems: dict[int, str] = field(default_factory=dict)
     single_hop: bool = True
     unknown: bool = False  # the other side is configured by a file podpath could not model
+    caveats: list[str] = field(default_factory=list)  # up in steady state, but not reliably (races)
 
     @property
     def state(self) -> str:
@@ -218,11 +219,29 @@ def _connect(sp: BgpSpeaker, peer: BgpPeer, by_host: dict[str, list[BgpSpeaker]]
         return _down(a, f"no address family is activated on both sides ({sp.id}: "
                         f"{_afs(peer)}; {t.id}: {_afs(q)})", b)
     s = Session(a, b, True, "", afs, single_hop=single)
+    s.caveats = [c for c in (_self_connect(a, b), _self_connect(b, a)) if c]
     for af in afs:
         if af != addr.version and not (peer.afs[af].extended_next_hop or q.afs[af].extended_next_hop):
             s.af_problems[af] = (f"IPv{af} routes over an IPv{addr.version} session need an IPv{af} next hop: "
                                  f"enable extended next hop on both sides or give the session an IPv{af} address")
     return s
+
+
+def _self_connect(end: SessionEnd, other: SessionEnd) -> str:
+    """BIRD that actively connects to an address of its own host reaches its own listening
+    socket (both speakers share the host, e.g. Cilium on ::1): it reads its own OPEN, stops
+    with "Bad peer AS" and sits in error wait (60 s, growing to 300 s), refusing the real
+    peer meanwhile. The session only comes up when the peer's connection wins the short
+    window after each restart (checked with BIRD 2.0.12 and 2.17 in `podpath lab`)."""
+    sp, peer, remote = end.speaker, end.peer, end.remote_address
+    if sp.daemon is not Daemon.BIRD or peer.passive or not peer.connects or not sp.options.listens:
+        return ""
+    if remote is None or other.speaker.host != sp.host:
+        return ""
+    return (f"{sp.id} connects actively to {remote}, an address of its own host: BIRD reaches its own listening "
+            f"socket, rejects its own OPEN (\"Bad peer AS\") and waits in error state for 60 s or more, refusing "
+            f"the peer meanwhile; the session comes up only when the peer wins the race after a restart. "
+            f"Add `passive on;` to the protocol at {peer.loc}")
 
 
 def _expect(p: BgpPeer) -> str:
