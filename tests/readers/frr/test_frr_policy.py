@@ -334,9 +334,38 @@ def test_match_community_lists() -> None:
     assert ok("RX", {ne, c1})  # the string is "65000:1 no-export": sorted, well-known by name
     assert not ok("RX", {ne, c1, c2})
     assert ok("UNDER", {c1, c2}) and not ok("UNDER", {(65000, 22)})
-    assert ok("EMPTY", set()) and not ok("EMPTY", {c1})
+    assert not ok("EMPTY", set()) and not ok("EMPTY", {c1})  # no `frr version` line: newest FRR (see below)
     assert rm(cfg, "M", R("fd00::/64", comms={c1, c2, c3})).accepted
     assert not rm(cfg, "E", R("fd00::/64", comms={c1, c2, c3})).accepted
+
+
+@pytest.mark.parametrize("version, empty_matches", [("8.4.4", True), ("10.2", True), ("10.3", False), (None, False)])
+def test_expanded_lists_and_routes_without_the_attribute(version: str | None, empty_matches: bool) -> None:
+    """Before FRR 10.3 a route without communities is matched as the empty string (`^$`
+    matches, so does `.*`); from 10.3 on (bgp_clist.c community_regexp_match /
+    lcommunity_regexp_match return false for an absent attribute) no expanded entry
+    matches it. Found by the differential test (FRR 8.4.4 vs 10.3). The `frr version`
+    line decides; without one, the newest FRR's behaviour applies."""
+    cfg = cfg_of(("" if version is None else f"frr version {version}\n") + """
+        bgp community-list expanded NONE permit ^$
+        bgp community-list expanded ALL permit .*
+        bgp large-community-list expanded LNONE permit ^$
+        route-map RM deny 10
+         match community NONE
+        exit
+        route-map RM deny 20
+         match large-community LNONE exact-match
+        exit
+        route-map RM permit 30
+        exit
+    """)
+    bare = R("fd00::/64")
+    assert CommunityListPolicy(cfg, "community", "NONE").evaluate(bare, IN).accepted is empty_matches
+    assert CommunityListPolicy(cfg, "community", "ALL").evaluate(bare, IN).accepted is empty_matches
+    assert CommunityListPolicy(cfg, "community", "ALL").evaluate(R("fd00::/64", comms={(1, 1)}), IN).accepted
+    assert CommunityListPolicy(cfg, "large-community", "LNONE").evaluate(bare, IN).accepted is empty_matches
+    assert rm(cfg, "RM", bare).accepted is not empty_matches
+    assert rm(cfg, "RM", R("fd00::/64", comms={(1, 1)}, large={(1, 2, 3)})).accepted
 
 
 def test_match_large_community_regexes_verified(frrpol: FrrConfig) -> None:
@@ -404,10 +433,22 @@ def test_as_path_string() -> None:
     assert as_path_str(p) == "1 2 {3,4}"
 
 
+def test_match_metric_0_is_refused_so_the_clause_matches_everything() -> None:
+    """FRR's CLI grammar says `match metric (0-4294967295)` but its YANG model refuses 0
+    (8.4 and 10.3, found by the differential test): the line is rejected and the clause
+    is left without the condition."""
+    d = Diagnostics()
+    cfg = parse_frr("route-map X permit 10\n match metric 0\n set metric 9\nexit\n", "frr.conf", d)
+    assert [x.loc.line for x in d.errors] == [2] and "match metric 0" in d.errors[0].message
+    assert cfg.route_maps["X"].clauses[10].matches == []
+    res = rm(cfg, "X", R("fd00::/64", med=7))
+    assert res.accepted and res.route.med == 9
+
+
 def test_match_scalar_attributes() -> None:
     cfg = cfg_of("""
         route-map X permit 10
-         match metric 0
+         match metric 5
          match origin igp
          match local-preference 0
          match peer fd00:10::26
@@ -416,8 +457,9 @@ def test_match_scalar_attributes() -> None:
          match peer local
         exit
     """)
-    assert rm(cfg, "X", R("fd00::/64")).accepted  # MED and local-pref absent read as 0
-    assert not rm(cfg, "X", R("fd00::/64", med=5)).accepted
+    assert rm(cfg, "X", R("fd00::/64", med=5)).accepted  # local-pref absent reads as 0
+    assert not rm(cfg, "X", R("fd00::/64")).accepted
+    assert not rm(cfg, "X", R("fd00::/64", med=6)).accepted
     assert not rm(cfg, "X", R("fd00::/64", origin=Origin.INCOMPLETE)).accepted
     assert not rm(cfg, "L", R("fd00::/64")).accepted
     assert RouteMapPolicy(cfg, "L", applied_at="redistribute").evaluate(R("fd00::/64", peer=None), IN).accepted

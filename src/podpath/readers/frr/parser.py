@@ -1329,7 +1329,13 @@ def _rm_match(p: FrrParser, node: _Node, c: _Cur, neg: bool) -> object:
     elif w == "as-path":
         kind, value = w, c.take("as-path access-list name")
     elif w == "metric":
-        kind, value = w, c.int("metric", 0, 4294967295)
+        # The CLI grammar says (0-4294967295) but the YANG model (frr-route-map.yang
+        # match-metric: 1..4294967295, FRR 8.4 and 10.x) refuses 0: the line is rejected,
+        # so the clause ends up without a metric condition.
+        if c.peek() == "0":
+            raise _Syntax(c.i, "", "`match metric 0`: FRR refuses the line (its YANG model allows 1-4294967295), "
+                                   "so the clause has no metric condition; routes without MED have metric 0")
+        kind, value = w, c.int("metric", 1, 4294967295)
     elif w == "tag":
         kind, value = w, c.int("tag", 1, 4294967295)
     elif w == "local-preference":

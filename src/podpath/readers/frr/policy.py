@@ -24,6 +24,9 @@ bgpd/bgp_routemap.c):
   an undefined map is skipped; `import vrf route-map X` undefined imports everything.
 * Expanded lists use FRR's regex dialect (readers.frr.regex) against FRR's string
   forms: communities ascending, well-known ones by name (`no-export`, `local-AS`).
+  A route without (large) communities is matched as "" before FRR 10.3 and never
+  from 10.3 on (`frr version` line, else the newest FRR; verified against 8.4.4 and
+  10.3 by tests/readers/frr/test_frr_differential.py).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from podpath.diagnostics import Loc
+from podpath.readers.frr.defaults import NEWEST_KNOWN, parse_version
 from podpath.readers.frr.model import (
     IPV4_UNICAST,
     IPV6_UNICAST,
@@ -115,12 +119,30 @@ def _search(regex: str, subject: str) -> bool:
         return False
 
 
-def community_list_match(lst: CommunityList, route: Route, exact: bool = False) -> tuple[bool, CommunityListEntry | None, str]:
+def frr_version(config: FrrConfig) -> tuple[int, ...]:
+    """The FRR version whose semantics apply: the config's `frr version` line (FRR writes
+    the running version there), else the newest version podpath knows (as for defaults)."""
+    v = parse_version(config.version) or parse_version(NEWEST_KNOWN)
+    assert v is not None
+    return v
+
+
+def community_list_match(lst: CommunityList, route: Route, exact: bool = False,
+                         version: tuple[int, ...] | None = None) -> tuple[bool, CommunityListEntry | None, str]:
     """FRR's community_list_match / _exact_match (and the large/extended variants):
     entries in sequence order, the first that matches decides; none matches -> False.
     Standard entries: the route carries all the entry's values (exact-match: exactly
     them); `internet` in a standard community entry matches anything. Expanded
-    entries: regex over the attribute string, also with exact-match."""
+    entries: regex over the attribute string, also with exact-match.
+
+    A route without the (large) community attribute: before FRR 10.3 an expanded entry
+    is matched against the empty string (`^$` matches); from 10.3 on
+    (community_regexp_match / lcommunity_regexp_match return false for an absent or
+    empty attribute, commit 004d770ec4) no expanded entry matches it. `version` is the
+    FRR version (default: the newest known)."""
+    if version is None:
+        version = parse_version(NEWEST_KNOWN) or ()
+    empty_regex_matches = version < (10, 3)
     kind = lst.kind
     if kind == "community":
         have: frozenset = route.communities
@@ -139,8 +161,13 @@ def community_list_match(lst: CommunityList, route: Route, exact: bool = False) 
             hit = (have == e.values) if exact else (bool(have) and e.values <= have)
             if hit:
                 return e.action == "permit", e, f"seq {e.seq} {e.action} {e.text}" + (" (exact)" if exact else "")
-        elif e.regex is not None and _search(e.regex, subject):
+        elif e.regex is not None and (have or empty_regex_matches or kind == "extcommunity") \
+                and _search(e.regex, subject):
             return e.action == "permit", e, f"seq {e.seq} {e.action} {e.regex!r} matches {subject!r}"
+    if not have and kind != "extcommunity" and not empty_regex_matches and any(
+            e.style != "standard" for e in lst.entries):
+        return False, None, (f"the route has no {kind} attribute: from FRR 10.3 on no expanded entry matches it "
+                             "(not even `^$`)")
     return False, None, f"no entry matches {subject!r}"
 
 
@@ -435,7 +462,7 @@ def _match_one(config: FrrConfig, m: RouteMapMatch, route: Route, run: _Run, fir
         lst = master.get(name)
         if lst is None:
             return "nomatch", f"{k}-list {name} is not defined: no match"
-        ok, _, why = community_list_match(lst, route, exact)
+        ok, _, why = community_list_match(lst, route, exact, frr_version(config))
         return ("match" if ok else "nomatch"), f"{k}-list {name}: {why}"
     if k == "as-path":
         lst2 = config.as_path_lists.get(str(v))
@@ -744,7 +771,7 @@ class CommunityListPolicy:
         if lst is None:
             step = TraceStep(None, f"{self.kind}-list {self.name} is not defined: no match", "reject")
             return PolicyResult(Verdict.REJECT, route, (step,), step)
-        ok, entry, why = community_list_match(lst, route, self.exact)
+        ok, entry, why = community_list_match(lst, route, self.exact, frr_version(self.config))
         step = TraceStep(entry.loc if entry else lst.loc, f"{self.kind}-list {self.name}: {why}",
                          "accept" if ok else "reject")
         return PolicyResult(Verdict.ACCEPT if ok else Verdict.REJECT, route, (step,), step)
