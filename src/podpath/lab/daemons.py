@@ -27,7 +27,7 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -342,6 +342,22 @@ class BirdInstance(Daemon):
     def protocols(self) -> dict[str, dict[str, Any]]:
         return parsers.parse_bird_protocols(self.birdc("show", "protocols", "all"))
 
+    def kick(self) -> list[str]:
+        """Restart BGP protocols that sit in BIRD's error wait after a refused connect.
+
+        A peer whose daemon was not listening yet when BIRD first connected makes
+        BIRD wait `error wait time` (60 s by default) before it tries again, and it
+        accepts no connection meanwhile: an artefact of start-up order, not of the
+        configuration. `birdc restart` ends the wait; a session that cannot come up
+        fails again for its real reason.
+        """
+        kicked = []
+        for name, p in sorted(self.protocols().items()):
+            if p.get("proto") == "BGP" and p.get("error_wait") and p.get("info", "").startswith("Idle"):
+                self.birdc("restart", name)
+                kicked.append(name)
+        return kicked
+
     def established(self) -> dict[str, bool]:
         return {name: p.get("info", "").startswith("Established")
                 for name, p in self.protocols().items() if p.get("proto") == "BGP"}
@@ -520,7 +536,8 @@ class _Convergent(Protocol):
 def wait_converged(instances: Sequence[_Convergent], *, quiet_period: float = 2.0,
                    bound: float = 60.0, min_time: float = 0.0, poll: float = 0.25,
                    require_established: bool = True,
-                   expected: Sequence[Collection[str]] | None = None) -> float:
+                   expected: Sequence[Collection[str]] | None = None,
+                   nudge: Callable[[], object] | None = None, nudge_every: float = 5.0) -> float:
     """Poll every instance's tables and sessions until none changed for `quiet_period`.
 
     With `require_established`, every configured BGP session must also be
@@ -529,10 +546,13 @@ def wait_converged(instances: Sequence[_Convergent], *, quiet_period: float = 2.
     it took; raises ConvergenceTimeout after `bound`, naming what was not ready.
     `expected[i]` names the sessions of instance i that must be Established (when
     not every configured one should be: a prediction to confirm, not an assumption).
+    `nudge` is called at most every `nudge_every` seconds while an expected
+    session is down (e.g. BirdInstance.kick, to end error waits caused by start-up order).
     """
     start = time.monotonic()
     last: list[Any] = [None] * len(instances)
     stable_since = start
+    last_nudge = start
     while True:
         now_states = []
         for inst in instances:
@@ -551,6 +571,9 @@ def wait_converged(instances: Sequence[_Convergent], *, quiet_period: float = 2.
         if changed or down:
             stable_since = now
             last = now_states
+        if down and nudge is not None and now - last_nudge >= nudge_every:
+            nudge()
+            last_nudge = now
         elif now - stable_since >= quiet_period and now - start >= min_time:
             return now - start
         if now - start > bound:

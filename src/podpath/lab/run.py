@@ -61,7 +61,9 @@ def run_lab(snap: "Snapshot", daemons: str = "host", timeout: float = 300.0,
                 lab.connect(hosts[name], segs[seg], ifname, cidrs)
         progress(f"{len(hosts)} hosts, {len(segs)} segments")
         instances: list[Any] = []
-        for rc in snap.routers:
+        # FRR first (it loads its whole configuration before start() returns), then BIRD:
+        # a BIRD that reaches a half-configured FRR errors and waits 60 s.
+        for rc in sorted(snap.routers, key=lambda r: (r.dialect != "frr", r.host or "", r.file)):
             if rc.host is None or rc.host not in hosts:
                 continue
             text = (snap.root / rc.file).read_text() if (snap.root / rc.file).exists() else None
@@ -111,13 +113,15 @@ def run_lab(snap: "Snapshot", daemons: str = "host", timeout: float = 300.0,
             instances.append((sp.host, "cilium", g))
         progress(f"{len(instances)} daemons started; waiting for convergence")
         ready = [i for _, _, i in instances]
+        birds = [i for _, kind, i in instances if kind == "bird"]
         try:
             # GoBGP (Cilium) only connects out, every 5-10 s: give it time before trusting a quiet period.
             gobgp = any(kind == "cilium" for _, kind, _ in instances)
             expected = _expected_sessions(snap, result["not_run"], [(h, k) for h, k, _ in instances])
             result["convergence_s"] = round(wait_converged(ready, quiet_period=3.0, bound=max(30.0, timeout / 2),
                                                            min_time=15.0 if gobgp else 0.0,
-                                                           require_established=False, expected=expected), 1)
+                                                           require_established=False, expected=expected,
+                                                           nudge=lambda: [b.kick() for b in birds]), 1)
         except Exception as e:  # report what did converge
             result["convergence_error"] = str(e)
         for host, kind, inst in instances:
