@@ -200,8 +200,10 @@ def compare(snap: "Snapshot", lab: dict[str, Any]) -> list[str]:
                     diffs.append(f"{host} {kind}: session {key} is {'up' if up else 'down'} in the lab, "
                                  f"{'up' if want else 'down'} in the simulator")
         for kind, rows in sorted(data.get("bgp", {}).items()):
-            real = {(r["prefix"], r["as_path"]) for r in rows}
-            sim = set()
+            real: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+            for r in rows:
+                real.setdefault((r["prefix"], r["as_path"]), []).append(_attrs(r))
+            sim: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
             for sid, table in res.tables.items():
                 sp = res.speakers[sid]
                 if sp.host != host or sp.daemon.value != kind:
@@ -210,9 +212,35 @@ def compare(snap: "Snapshot", lab: dict[str, Any]) -> list[str]:
                     for p in paths:
                         if kind == "cilium" and not p.local:
                             continue
-                        sim.add((str(prefix), str(p.route.as_path)))
-            for pfx, path in sorted(real - sim):
+                        sim.setdefault((str(prefix), str(p.route.as_path)), []).append(_attrs(p.route.to_json()))
+            for pfx, path in sorted(real.keys() - sim.keys()):
                 diffs.append(f"{host} {kind}: lab has {pfx} [{path}], simulator does not")
-            for pfx, path in sorted(sim - real):
+            for pfx, path in sorted(sim.keys() - real.keys()):
                 diffs.append(f"{host} {kind}: simulator has {pfx} [{path}], lab does not")
+            for key in sorted(real.keys() & sim.keys()):
+                a, b = sorted(real[key], key=repr), sorted(sim[key], key=repr)
+                if a != b:
+                    diffs.append(f"{host} {kind}: {key[0]} [{key[1]}] has {_show(a)} in the lab, "
+                                 f"{_show(b)} in the simulator")
     return diffs
+
+
+# Path attributes compared once both sides hold the same (prefix, AS path). The next hop is
+# the global one; link-local next hops are per-run addresses the simulator does not know.
+_COMPARED_ATTRS = ("next_hop", "origin", "local_pref", "med", "communities", "large_communities")
+
+
+def _attrs(row: dict[str, Any]) -> tuple[Any, ...]:
+    out = []
+    for attr in _COMPARED_ATTRS:
+        value = row.get(attr)
+        if attr in ("communities", "large_communities"):
+            value = tuple(sorted(value or []))
+        elif attr == "next_hop" and isinstance(value, str) and value.lower().startswith("fe80:"):
+            value = "link-local"
+        out.append(value)
+    return tuple(out)
+
+
+def _show(paths: list[tuple[Any, ...]]) -> str:
+    return "; ".join(", ".join(f"{k}={v}" for k, v in zip(_COMPARED_ATTRS, p) if v not in (None, ())) for p in paths)

@@ -111,6 +111,7 @@ def generate(seed: int, index: int = 0, *, frr_version: str = "8.4.4") -> Scenar
         x, y = (a, b) if rnd.random() < 0.5 else (b, a)
         if fault < 0.05:
             sides[(x, y)].remote_as = routers[y].asn + 10
+            sides[(x, y)].rr_client = False  # FRR refuses route-reflector-client on a now-eBGP neighbor
             notes.append(f"{routers[x].name}: wrong remote AS for {routers[y].name}")
         elif fault < 0.09:
             sides[(x, y)].activate = False

@@ -242,8 +242,10 @@ def _export_frr(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Sess
             return None, Decision(sp.id, "export", False, f"{where}: no IPv{fam} address to use as next hop")
         r = r.replace(next_hop=own)
     # Link-local next hop on shared networks for eBGP or own paths, not reflected.
-    add_ll = fam == 6 and end.single_hop and end.ifname not in (None, "lo") and (not end.ibgp or path.local) \
-        and not reflected
+    # FRR's peer->shared_network: the peer is on a connected subnet (multihop or not).
+    shared = end.remote_address is not None and end.ifname not in (None, "lo") \
+        and host.on_link(end.remote_address) is not None
+    add_ll = fam == 6 and shared and (not end.ibgp or path.local) and not reflected
     r = r.replace(next_hop_ll=_LL_MARK if add_ll else None, weight=0, peer=None, source_name=None, preference=None)
     if af.export_policy is None:
         if not end.ibgp and sp.options.ebgp_requires_policy:
@@ -260,7 +262,10 @@ def _export_frr(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Sess
     if not end.ibgp:
         r = r.replace(as_path=r.as_path.prepend(end.peer.local_as))
     elif reflected:
-        r = r.replace(originator_id=r.originator_id or _rid(path.peer_router_id),
+        # A reflected path without MED goes out with MED 0 (FRR 8.4 and 10.3, seen in the lab:
+        # BIRD clients show `BGP.med: 0`; eBGP-learned paths sent to iBGP keep having none).
+        r = r.replace(med=r.med if r.med is not None else 0,
+                      originator_id=r.originator_id or _rid(path.peer_router_id),
                       cluster_list=(_rid(sp.options.cluster_id or sp.router_id),) + r.cluster_list)
     return r, Decision(sp.id, "export", True, f"{where}: sent" + (" (reflected)" if reflected else ""),
                        af.export_loc, res, end.peer.name, r)
@@ -304,6 +309,10 @@ def _export_bird(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Ses
         nh = r.next_hop
     elif path.single_hop_if and end.single_hop and path.single_hop_if == end.ifname and path.route.protocol is Protocol.BGP:
         nh = r.next_hop
+    elif path.route.protocol is Protocol.BGP and (gw := _bird_gateway(sp, path, net)) is not None and \
+            gw[0].version == fam and (end.ibgp or (end.single_hop and gw[1] == end.ifname)):
+        # bgp_use_gateway(): the route's resolved gateway, when it is on the receiving peer's link.
+        nh = gw[0]
     elif path.route.protocol is not Protocol.BGP and r.next_hop is not None and not r.next_hop.is_link_local and (
             end.ibgp or net.host(sp.host).on_link(r.next_hop) is not None
             and net.host(sp.host).on_link(r.next_hop)[0] == end.ifname):  # type: ignore[index]
@@ -320,6 +329,22 @@ def _export_bird(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Ses
     r = r.replace(next_hop=nh, next_hop_ll=_LL_MARK if add_ll else None, weight=0, peer=None, source_name=None,
                   preference=None, protocol=Protocol.BGP)
     return r, Decision(sp.id, "export", True, f"{where}: sent", af.export_loc, res, end.peer.name, r)
+
+
+def _bird_gateway(sp: BgpSpeaker, path: Path, net: Network) -> tuple[IPAddress, str] | None:
+    """BIRD's gateway (ra->nh.gw, ra->nh.iface) of a BGP path: the global next hop when it is
+    on-link. A path that came with a link-local next hop has that as its gateway, direct or
+    recursive (rta_apply_hostentry: "device nexthop with link-local address known"), and a
+    link-local gateway is never exported. A next hop resolved
+    recursively through another route is not modelled: no gateway (BIRD would use the resolving
+    route's gateway)."""
+    nh = path.route.next_hop
+    if nh is None or nh.is_link_local or nh.is_unspecified:
+        return None
+    if path.route.next_hop_ll is not None:
+        return None
+    link = net.host(sp.host).on_link(nh)
+    return (nh, link[0]) if link is not None else None
 
 
 def _export_cilium(sp: BgpSpeaker, end: SessionEnd, session: Session, path: Path, af: PeerAf,

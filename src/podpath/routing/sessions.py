@@ -174,7 +174,7 @@ def _connect(sp: BgpSpeaker, peer: BgpPeer, by_host: dict[str, list[BgpSpeaker]]
     # Prefer an exact neighbor statement over a listen range (FRR keeps static config for addresses in a range).
     matches.sort(key=lambda tq: (tq[1].address is None, tq[0].vrf != sp.vrf, tq[0].id))
     t, q = matches[0]
-    b = SessionEnd(t, q, addr, src, None)
+    b = SessionEnd(t, q, addr, src, net.host(target_host).route_to(src)[0])  # its egress towards us
     a.remote_asn, b.remote_asn = q.local_as, peer.local_as
     a.remote_router_id, b.remote_router_id = t.router_id, sp.router_id
     if q.shutdown:
