@@ -22,6 +22,7 @@ from pathlib import Path
 
 __all__ = ["Scenario", "generate", "merge", "write"]
 
+CILIUM_VERSION = "1.18.6"
 _POLICY_KINDS = ("accept", "prefix", "community", "large", "aspath", "localpref", "med", "prepend")
 
 
@@ -29,7 +30,7 @@ _POLICY_KINDS = ("accept", "prefix", "community", "large", "aspath", "localpref"
 class _Router:
     index: int
     name: str
-    daemon: str  # "frr" | "bird"
+    daemon: str  # "frr" | "bird" | "cilium" (the Cilium agent's BGP speaker, GoBGP in the lab)
     asn: int
     addr: str
     rid: str
@@ -48,6 +49,7 @@ class _Side:
     activate: bool = True
     passive: bool = False
     rr_client: bool = False
+    next_hop_self: bool = False
     imp: tuple[str, int] = ("accept", 0)
     exp: tuple[str, int] = ("accept", 0)
 
@@ -77,17 +79,19 @@ def generate(seed: int, index: int = 0, *, frr_version: str = "8.4.4") -> Scenar
     lan = f"fd{index // 256 + 0x10:02x}:{index % 256:x}::"
     asns = [65001, 65002, 65003, 65004]
     routers: list[_Router] = []
+    cilium_at = rnd.randrange(n) if rnd.random() < 0.4 else None  # one Cilium node in some scenarios
     for j in range(n):
         asn = rnd.choice(asns[: max(2, n - 1)]) if rnd.random() < 0.5 else asns[j]
-        r = _Router(j, f"s{index}r{j}", rnd.choice(("frr", "bird")), asn, f"{lan}{j + 1}",
+        daemon = "cilium" if j == cilium_at else rnd.choice(("frr", "bird"))
+        r = _Router(j, f"s{index}r{j}", daemon, asn, f"{lan}{j + 1}",
                     f"10.{index % 250}.{index // 250}.{j + 1}")
-        r.prefixes = [_pfx(index, j, k) for k in range(rnd.randint(1, 2))]
+        r.prefixes = [_pfx(index, j, k) for k in range(1 if daemon == "cilium" else rnd.randint(1, 2))]
         r.requires_policy = rnd.random() < 0.25
         r.profile = rnd.choice(("traditional", "datacenter"))
         routers.append(r)
-    if n >= 3 and rnd.random() < 0.5:  # an anycast prefix originated twice: best-path selection
+    if sum(r.daemon != "cilium" for r in routers) >= 3 and rnd.random() < 0.5:  # an anycast prefix originated twice: best-path selection
         shared = _pfx(index, 9, 9)
-        for r in rnd.sample(routers, 2):
+        for r in rnd.sample([r for r in routers if r.daemon != "cilium"], 2):
             r.prefixes.append(shared)
     # Sessions: a random connected graph plus extra edges.
     order = list(range(n))
@@ -103,9 +107,10 @@ def generate(seed: int, index: int = 0, *, frr_version: str = "8.4.4") -> Scenar
         ibgp = routers[a].asn == routers[b].asn
         for x, y in ((a, b), (b, a)):
             s = _Side(imp=_policy(rnd), exp=_policy(rnd))
-            if ibgp and routers[x].rr is False and rnd.random() < 0.3:
+            if ibgp and routers[x].rr is False and routers[x].daemon != "cilium" and rnd.random() < 0.3:
                 routers[x].rr = True
             s.rr_client = ibgp and routers[x].rr and rnd.random() < 0.8
+            s.next_hop_self = ibgp and routers[x].daemon != "cilium" and rnd.random() < 0.2
             sides[(x, y)] = s
         fault = rnd.random()
         x, y = (a, b) if rnd.random() < 0.5 else (b, a)
@@ -117,20 +122,23 @@ def generate(seed: int, index: int = 0, *, frr_version: str = "8.4.4") -> Scenar
             sides[(x, y)].activate = False
             notes.append(f"{routers[x].name}: ipv6 not activated towards {routers[y].name}")
         elif fault < 0.12:
-            sides[(x, y)].passive = sides[(y, x)].passive = True
-            notes.append(f"{routers[x].name}<->{routers[y].name}: both passive")
+            for u, v in ((x, y), (y, x)):
+                sides[(u, v)].passive = routers[u].daemon != "cilium"  # Cilium has no passive mode
+            notes.append(f"{routers[x].name}<->{routers[y].name}: passive")
         elif fault < 0.15:
             sides[(x, y)].configured = False
             notes.append(f"{routers[x].name}: no neighbor {routers[y].name}")
         elif fault < 0.25:
-            sides[(x, y)].passive = True
+            sides[(x, y)].passive = routers[x].daemon != "cilium"
     files: dict[str, str] = {"podpath.yaml": _manifest(routers, index, lan)}
     for r in routers:
         mine = {y: s for (x, y), s in sides.items() if x == r.index and s.configured}
         if r.daemon == "frr":
             files[f"frr/{r.name}.conf"] = _frr(r, routers, mine, frr_version)
-        else:
+        elif r.daemon == "bird":
             files[f"bird/{r.name}.conf"] = _bird(r, routers, mine)
+        else:
+            files.update(_cilium(r, routers, mine, index, rnd))
     summary = ", ".join(f"{r.name}={r.daemon}/AS{r.asn}{'/rr' if r.rr else ''}" for r in routers)
     summary += f"; sessions {sorted(edges)}" + (f"; faults: {'; '.join(notes)}" if notes else "")
     return Scenario(seed, index, files, summary)
@@ -142,7 +150,7 @@ def _policy(rnd: random.Random) -> tuple[str, int]:
 
 
 def _manifest(routers: list[_Router], index: int, lan: str) -> str:
-    lines = ["hosts:"]
+    lines = ["versions:", f"  cilium: {CILIUM_VERSION}", "hosts:"]
     for r in routers:
         lines.append(f'  {r.name}: {{interfaces: {{eth0: {{addresses: ["{r.addr}/64"], segment: s{index}lan}}}}}}')
     lines += ["segments:", f'  s{index}lan: {{prefixes: ["{lan}/64"]}}']
@@ -173,6 +181,8 @@ def _frr(r: _Router, routers: list[_Router], sides: dict[int, _Side], version: s
         out.append(f"  neighbor {peer.addr} activate")
         if s.rr_client:
             out.append(f"  neighbor {peer.addr} route-reflector-client")
+        if s.next_hop_self:
+            out.append(f"  neighbor {peer.addr} next-hop-self")
         for direction, (kind, k) in (("in", s.imp), ("out", s.exp)):
             name = f"RM_{direction.upper()}_{peer.name.upper()}"
             text = _frr_route_map(name, kind, k, direction, r, routers)
@@ -246,7 +256,8 @@ def _bird(r: _Router, routers: list[_Router], sides: dict[int, _Side]) -> str:
         if s.rr_client:
             out.append("  rr client;")
         if s.activate:
-            out.append(f"  ipv6 {{ import {imp[0]}; export {exp[0]}; }};")
+            nhs = " next hop self;" if s.next_hop_self else ""
+            out.append(f"  ipv6 {{ import {imp[0]}; export {exp[0]};{nhs} }};")
         else:
             out.append("  ipv4 { import all; export none; };")
         out.append("}")
@@ -290,6 +301,61 @@ def _bird_filter(name: str, kind: str, k: int, direction: str, r: _Router,
     return f"filter f_{name}", head + body + "}"
 
 
+# --- Cilium ----------------------------------------------------------------------------------
+
+_CILIUM_VALUES = """routingMode: native
+autoDirectNodeRoutes: false
+ipv4:
+  enabled: false
+ipv6:
+  enabled: true
+ipv6NativeRoutingCIDR: fd00::/8
+ipam:
+  mode: kubernetes
+bgpControlPlane:
+  enabled: true
+"""
+
+
+def _cilium(r: _Router, routers: list[_Router], sides: dict[int, _Side], index: int,
+            rnd: random.Random) -> dict[str, str]:
+    """The Node, and the Cilium BGP resources that make this node's agent peer with `sides`:
+    its pod CIDR advertised (PodCIDR advertisement) with random communities / local-pref."""
+    api = rnd.choice(("cilium.io/v2alpha1", "cilium.io/v2"))
+    label = f"s{index}"
+    node = (f"apiVersion: v1\nkind: Node\nmetadata:\n  name: {r.name}\n  labels:\n    podpath-scenario: {label}\n"
+            f"spec:\n  podCIDRs: [\"{r.prefixes[0]}\"]\nstatus:\n  addresses:\n"
+            f"  - {{type: InternalIP, address: \"{r.addr}\"}}\n")
+    peers, docs = [], []
+    for y, s in sorted(sides.items()):
+        peer = routers[y]
+        pc = f"{label}-pc-{peer.name}"
+        peers.append(f"        - name: {peer.name}\n          peerAddress: \"{peer.addr}\"\n"
+                     f"          peerASN: {s.remote_as or peer.asn}\n          peerConfigRef:\n            name: {pc}")
+        family = "ipv6" if s.activate else "ipv4"
+        docs.append(f"apiVersion: {api}\nkind: CiliumBGPPeerConfig\nmetadata:\n  name: {pc}\nspec:\n"
+                    f"  timers:\n    connectRetryTimeSeconds: 1\n"
+                    f"  families:\n    - afi: {family}\n      safi: unicast\n      advertisements:\n"
+                    f"        matchLabels:\n          advertise: {label}\n")
+    attrs = []
+    if rnd.random() < 0.5:
+        attrs.append(f"        communities:\n          standard: [\"{r.asn}:{rnd.randrange(100)}\"]")
+        if rnd.random() < 0.5:
+            attrs.append(f"          large: [\"{r.asn}:0:{rnd.randrange(10)}\"]")
+    if rnd.random() < 0.4:
+        attrs.append(f"        localPreference: {rnd.randrange(50, 300)}")
+    adv = (f"apiVersion: {api}\nkind: CiliumBGPAdvertisement\nmetadata:\n  name: {label}-podcidr\n"
+           f"  labels:\n    advertise: {label}\nspec:\n  advertisements:\n    - advertisementType: PodCIDR\n")
+    if attrs:
+        adv += "      attributes:\n" + "\n".join(attrs) + "\n"
+    cluster = (f"apiVersion: {api}\nkind: CiliumBGPClusterConfig\nmetadata:\n  name: {label}-bgp\nspec:\n"
+               f"  nodeSelector:\n    matchLabels:\n      podpath-scenario: {label}\n  bgpInstances:\n"
+               f"    - name: {label}\n      localASN: {r.asn}\n      peers:\n" + ("\n".join(peers) if peers else "        []")
+               + "\n")
+    return {f"kubernetes/{r.name}.yaml": node, "cilium/values.yaml": _CILIUM_VALUES,
+            f"cilium/{label}-bgp.yaml": "\n---\n".join([cluster, *docs, adv])}
+
+
 # --- batches ---------------------------------------------------------------------------------
 
 
@@ -302,12 +368,14 @@ def merge(scenarios: list[Scenario]) -> dict[str, str]:
         text = s.files["podpath.yaml"]
         part = "hosts"
         for line in text.splitlines():
-            if line in ("hosts:", "segments:"):
+            if line in ("versions:", "hosts:", "segments:"):
                 part = line[:-1]
                 continue
-            (hosts if part == "hosts" else segs).append(line)
+            if part != "versions":
+                (hosts if part == "hosts" else segs).append(line)
         files.update({k: v for k, v in s.files.items() if k != "podpath.yaml"})
-    files["podpath.yaml"] = "\n".join(["hosts:", *hosts, "segments:", *segs]) + "\n"
+    files["podpath.yaml"] = "\n".join(["versions:", f"  cilium: {CILIUM_VERSION}", "hosts:", *hosts, "segments:",
+                                       *segs]) + "\n"
     return files
 
 

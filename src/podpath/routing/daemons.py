@@ -299,16 +299,20 @@ def _export_bird(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Ses
     nh_set_by_filter = out.next_hop != pre.next_hop
     mode = af.next_hop_self
     self_applies = mode == "self" or (mode == "ebgp" and not end.ibgp) or (mode == "ibgp" and end.ibgp)
+    # A kept NEXT_HOP attribute goes out as received, link-local part included (BIRD copies the
+    # attribute; seen in the lab: a BIRD reflector passes the originator's link-local on).
+    kept_ll = None
     if self_applies:
         nh = own
     elif af.next_hop_keep or nh_set_by_filter:
         nh = r.next_hop
+        kept_ll = r.next_hop_ll if not nh_set_by_filter else None
     elif fam != (end.local_address.version if end.local_address else fam) and not af.extended_next_hop:
         nh = own
     elif end.ibgp and path.route.protocol is Protocol.BGP and r.next_hop is not None:
-        nh = r.next_hop
+        nh, kept_ll = r.next_hop, r.next_hop_ll
     elif path.single_hop_if and end.single_hop and path.single_hop_if == end.ifname and path.route.protocol is Protocol.BGP:
-        nh = r.next_hop
+        nh, kept_ll = r.next_hop, r.next_hop_ll
     elif path.route.protocol is Protocol.BGP and (gw := _bird_gateway(sp, path, net)) is not None and \
             gw[0].version == fam and (end.ibgp or (end.single_hop and gw[1] == end.ifname)):
         # bgp_use_gateway(): the route's resolved gateway, when it is on the receiving peer's link.
@@ -326,7 +330,7 @@ def _export_bird(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Ses
                               f"{where}: next hop {nh} would be the neighbor's own address: BIRD withdraws it "
                               "(\"Invalid route ... withdrawn\")", end.peer.loc, res, end.peer.name, r)
     add_ll = fam == 6 and end.single_hop and end.ifname not in (None, "lo") and nh == own
-    r = r.replace(next_hop=nh, next_hop_ll=_LL_MARK if add_ll else None, weight=0, peer=None, source_name=None,
+    r = r.replace(next_hop=nh, next_hop_ll=_LL_MARK if add_ll else kept_ll, weight=0, peer=None, source_name=None,
                   preference=None, protocol=Protocol.BGP)
     return r, Decision(sp.id, "export", True, f"{where}: sent", af.export_loc, res, end.peer.name, r)
 
