@@ -355,15 +355,38 @@ def _lab_guard() -> None:
         raise typer.Exit(2)
 
 
+def _run_lab(snap: Any, daemons: str, timeout: float) -> dict[str, Any]:
+    """run_lab with its failures as one-line errors (exit 2), never a traceback.
+
+    The lab has removed everything it made before any of these reach here.
+    """
+    from podpath.lab.errors import LabError, LabInterrupted, LabTimeout
+    from podpath.lab.run import run_lab
+
+    try:
+        return run_lab(snap, daemons, timeout)
+    except LabError as e:
+        _err().print(f"error: podpath lab: {escape(str(e))}")
+        raise typer.Exit(2) from None
+    except LabTimeout as e:
+        _err().print(f"error: podpath lab: {escape(str(e) or 'time bound exceeded')}; everything it made was removed")
+        raise typer.Exit(2) from None
+    except LabInterrupted as e:
+        _err().print(f"podpath lab: {escape(str(e))}; everything it made was removed")
+        raise typer.Exit(130) from None
+    except Exception as e:  # a defect in podpath, not in the user's input: say so, briefly
+        _err().print(f"error: podpath lab failed ({type(e).__name__}: {escape(str(e))}); this is a podpath bug, "
+                     "please report it with the snapshot")
+        raise typer.Exit(2) from None
+
+
 @lab_app.command("run")
 def lab_run(snapshot: Path = typer.Argument(...), daemons: str = typer.Option("host", "--daemons", help="host|trixie|DIR"),
             timeout: float = typer.Option(300.0, "--timeout"), format: Format = typer.Option(Format.text, "--format", "-f")) -> None:
     """Start every host's daemons with the user's configs, wait for convergence, print the tables."""
     _lab_guard()
-    from podpath.lab.run import run_lab
-
     snap = _load(snapshot)
-    doc = run_lab(snap, daemons, timeout)
+    doc = _run_lab(snap, daemons, timeout)
     if format is Format.json:
         _json(doc)
     else:
@@ -383,13 +406,13 @@ def lab_compare(snapshot: Path = typer.Argument(...), daemons: str = typer.Optio
                 timeout: float = typer.Option(300.0, "--timeout")) -> None:
     """Run the lab and the simulator and print every difference; exit 1 if there is any."""
     _lab_guard()
-    from podpath.lab.run import compare, run_lab
+    from podpath.lab.run import compare
 
     snap = _load(snapshot)
     t0 = __import__("time").perf_counter()
     snap.simulate()
     sim_s = __import__("time").perf_counter() - t0
-    doc = run_lab(snap, daemons, timeout)
+    doc = _run_lab(snap, daemons, timeout)
     diffs = compare(snap, doc)
     out = _out()
     for d in diffs:

@@ -92,3 +92,24 @@ def test_lab_compare_seed004_complete_matches(tmp_path: Path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert "0 difference(s)" in r.stdout
     assert r.stdout.count("FRR VRFs need the kernel's vrf link type") == 3
+
+
+def test_lab_errors_are_one_line_without_traceback(tmp_path: Path):
+    """A daemon generation that does not exist, and a config the daemon refuses: exit 2, a clear
+    message, no traceback (teardown on error is tested in test_lab_netns)."""
+    snap = tmp_path / "snap"
+    (snap / "frr").mkdir(parents=True)
+    (snap / "podpath.yaml").write_text(MANIFEST)
+    (snap / "frr" / "r1.conf").write_text(R1)
+    (snap / "frr" / "r2.conf").write_text(R2)
+    r = subprocess.run([sys.executable, "-m", "podpath.cli", "lab", "run", str(snap), "--daemons",
+                        str(tmp_path / "no-such-rootfs")], capture_output=True, text=True)
+    assert r.returncode == 2, r.stderr
+    assert "\nerror: podpath lab:" in "\n" + r.stderr and "Traceback" not in r.stderr
+    # FRR refuses route-reflector-client on an eBGP neighbor; podpath reads it, the lab must report it.
+    (snap / "frr" / "r1.conf").write_text(R1.replace("  neighbor fd00:1::2 activate",
+                                                      "  neighbor fd00:1::2 activate\n"
+                                                      "  neighbor fd00:1::2 route-reflector-client"))
+    r = subprocess.run([sys.executable, "-m", "podpath.cli", "lab", "run", str(snap)], capture_output=True, text=True)
+    assert r.returncode == 2, r.stderr
+    assert "rejected its configuration" in r.stderr and "Traceback" not in r.stderr
