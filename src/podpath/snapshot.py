@@ -25,7 +25,7 @@ from podpath.cilium.settings import (BY_CONFIGMAP, BY_HELM, DEFAULT_VERSION, SUP
 from podpath.diagnostics import Diagnostics, Loc, Unsupported
 from podpath.model.cluster import (Cluster, Host, Interface, KernelRoute, Node, RouteTable, Segment, Sourced,
                                    TalosInfo)
-from podpath.readers import cilium_status, iproute, kubernetes, manifest as manifest_mod, talos
+from podpath.readers import cilium_bgp, cilium_status, iproute, kubernetes, manifest as manifest_mod, talos
 from podpath.readers.yamlsrc import YamlDoc, get_path, load_documents, node_loc
 from podpath.util import paused_gc
 
@@ -359,9 +359,8 @@ class _Loader:
         self.snap.configmaps = self.kube.configmaps
         self.snap.bgp_objects = self.kube.raw_objects
         cl.kinds_seen = self.kube.kinds_seen
-        for kind, _obj, loc in self.kube.raw_objects:
-            self.snap.unsupported.append(Unsupported(loc, kind, "Cilium BGP resources are read but the BGP control "
-                                                     "plane is not simulated yet", True))
+        for kind, obj, loc in self.kube.raw_objects:
+            self.snap.unsupported.extend(cilium_bgp.unmodelled_fields(kind, obj, loc.file))
         self._nodes()
         self._manifest_hosts()
         self._talos()

@@ -111,5 +111,4 @@ def test_scenarios_are_reproducible_and_load_cleanly(tmp_path: Path) -> None:
         assert a.files == b.files
         snap = podpath.load(write(a.files, tmp_path / str(seed)))
         assert not snap.diagnostics.errors, [str(d) for d in snap.diagnostics.errors]
-        unsupported = [str(d) for d in snap.diagnostics if "unsupported" in str(d).lower()]
-        assert not unsupported, unsupported
+        assert not snap.unsupported, [(str(u.loc), u.statement) for u in snap.unsupported]

@@ -334,7 +334,6 @@ def _cilium(r: _Router, routers: list[_Router], sides: dict[int, _Side], index: 
                      f"          peerASN: {s.remote_as or peer.asn}\n          peerConfigRef:\n            name: {pc}")
         family = "ipv6" if s.activate else "ipv4"
         docs.append(f"apiVersion: {api}\nkind: CiliumBGPPeerConfig\nmetadata:\n  name: {pc}\nspec:\n"
-                    f"  timers:\n    connectRetryTimeSeconds: 1\n"
                     f"  families:\n    - afi: {family}\n      safi: unicast\n      advertisements:\n"
                     f"        matchLabels:\n          advertise: {label}\n")
     attrs = []

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from podpath.diagnostics import Diagnostics, Loc
+from podpath.diagnostics import Diagnostics, Loc, Unsupported
 from podpath.model.cilium_bgp import (Advertisement, AdvertisementAttrs, CiliumBgpFamily, CiliumBgpInstance,
                                       CiliumBgpPeer)
 from podpath.model.cluster import Node
@@ -222,3 +222,72 @@ def _resolve_v1(policies: list[tuple[Any, Loc]], nodes: dict[str, Node], diags: 
                                                   int(n.get("eBGPMultihopTTL") or 1), None, fams))
                 out.append(bi)
     return out
+
+
+# --- what the simulator models of each resource ---------------------------------------------------
+# A tree of the fields podpath reads: a dict for a mapping, a one-element list for a sequence of
+# items, ANY for a value read whole. A field outside it is reported, never silently ignored.
+ANY = True
+_META: dict[str, Any] = {"apiVersion": ANY, "kind": ANY, "metadata": ANY, "status": ANY}
+_COMMUNITIES = {"standard": ANY, "wellKnown": ANY, "large": ANY}
+_ATTRS = {"communities": _COMMUNITIES, "localPreference": ANY}
+_FAMILY = {"afi": ANY, "safi": ANY, "advertisements": ANY}
+_MODELLED: dict[str, dict[str, Any]] = {
+    "CiliumBGPClusterConfig": {**_META, "spec": {
+        "nodeSelector": ANY,
+        "bgpInstances": [{"name": ANY, "localASN": ANY, "localPort": ANY, "peers": [{
+            "name": ANY, "peerAddress": ANY, "peerASN": ANY, "peerConfigRef": {"name": ANY}}]}]}},
+    "CiliumBGPPeerConfig": {**_META, "spec": {
+        "transport": {"peerPort": ANY}, "ebgpMultihop": ANY, "families": [_FAMILY]}},
+    "CiliumBGPAdvertisement": {**_META, "spec": {"advertisements": [{
+        "advertisementType": ANY, "attributes": _ATTRS, "selector": ANY, "service": {"addresses": ANY},
+        "interface": {"name": ANY}}]}},
+    "CiliumBGPNodeConfigOverride": {**_META, "spec": {"bgpInstances": [{
+        "name": ANY, "routerID": ANY, "localPort": ANY, "localASN": ANY,
+        "peers": [{"name": ANY, "localAddress": ANY}]}]}},
+    "CiliumBGPPeeringPolicy": {**_META, "spec": {"nodeSelector": ANY, "virtualRouters": [{
+        "localASN": ANY, "exportPodCIDR": ANY, "neighbors": [{
+            "peerAddress": ANY, "peerASN": ANY, "peerPort": ANY, "eBGPMultihopTTL": ANY, "families": [_FAMILY],
+            "advertisedPathAttributes": [{"selectorType": ANY, "selector": ANY, **_ATTRS}]}]}]}},
+}
+# Fields that change timing or session security but not which routes exist once sessions are up.
+_TIMING = ("timers", "gracefulRestart", "connectRetryTimeSeconds", "holdTimeSeconds", "keepAliveTimeSeconds",
+           "gracefulRestart", "authSecretRef")
+
+
+def unmodelled_fields(kind: str, obj: Any, file: str) -> list[Unsupported]:
+    """Every field of a Cilium BGP resource that the simulator does not use, with its location."""
+    tree = _MODELLED.get(kind)
+    out: list[Unsupported] = []
+    if tree is not None:
+        _walk(obj, tree, kind, file, out)
+    return out
+
+
+def _walk(node: Any, tree: Any, path: str, file: str, out: list[Unsupported]) -> None:
+    if tree is ANY:
+        return
+    if isinstance(tree, list):
+        if isinstance(node, list):
+            for item in node:
+                _walk(item, tree[0], path + "[]", file, out)
+        return
+    if not isinstance(node, dict):
+        return
+    for key in node:
+        sub = f"{path}.{key}"
+        if key in tree:
+            _walk(node[key], tree[key], sub, file, out)
+            continue
+        timing = str(key) in _TIMING
+        why = ("session timers / authentication: not simulated (sessions are assumed to come up when their "
+               "configuration matches)" if timing else "not modelled by podpath; results may be incomplete")
+        out.append(Unsupported(_key_loc(node, key, file), sub, why, not timing))
+
+
+def _key_loc(mapping: Any, key: Any, file: str) -> Loc:
+    try:
+        line, col = mapping.lc.key(key)
+        return Loc(file, line + 1, col + 1)
+    except (AttributeError, KeyError, TypeError):
+        return node_loc(mapping, file)
