@@ -83,12 +83,11 @@ def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
         groups: dict[str, list[tuple[str, str, object, object]]] = defaultdict(list)
         for dst in nodes:
             for cidr in dst.pod_cidrs_of(fam):
-                for src in nodes:
-                    if src is dst:
-                        continue
-                    t = fwd.trace(src.name, cidr.value, dst.name)
-                    if not t.delivered:
-                        groups[f"{cidr.value}"].append((src.name, dst.name, cidr, t))
+                # All pairs: delivered or not in bulk, the full trace only for those that are not.
+                lost = fwd.undelivered(cidr.value, dst.name, [src.name for src in nodes if src is not dst])
+                for src_name in lost:
+                    t = fwd.trace(src_name, cidr.value, dst.name)
+                    groups[f"{cidr.value}"].append((src_name, dst.name, cidr, t))
         # Explain each lost prefix once; group prefixes by where they are lost.
         by_cause: dict[str, list[tuple[object, list[tuple[str, str, object, object]], object]]] = defaultdict(list)
         for prefix_text, pairs in sorted(groups.items()):

@@ -294,6 +294,9 @@ def _export_bird(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Ses
                       med=r.med if r.med != pre.med else None)
     else:
         r = r.replace(local_pref=r.local_pref if r.local_pref is not None else af.default_local_pref)
+        if path.ibgp and not path.local:  # reflected: RFC 4456 attributes (bgp_update_attrs)
+            r = r.replace(originator_id=r.originator_id or _rid(path.peer_router_id),
+                          cluster_list=(_rid(sp.options.cluster_id or sp.router_id),) + r.cluster_list)
     # Next hop (reference 2.2).
     own = _self_address(sp, end, fam, net)
     nh_set_by_filter = out.next_hop != pre.next_hop
@@ -432,6 +435,69 @@ def _addr_key(a: IPAddress | None) -> tuple[int, int]:
 
 def med_comparable(a: Path, b: Path, always: bool) -> bool:
     return always or a.route.as_path.first == b.route.as_path.first
+
+
+class BestCache:
+    """Best-path sort keys per (daemon rules, route, path attributes): the same imported path
+    (shared route and attributes) competes on many speakers. Keeps what it keyed on alive."""
+
+    def __init__(self) -> None:
+        self._keys: dict[tuple[object, int, int], tuple[tuple[object, ...], Route, object]] = {}
+        self._fns: dict[object, Callable[[Path], tuple[object, ...]]] = {}
+        self._sel: dict[tuple[object, ...], tuple[int, list[object]]] = {}
+
+    def clear(self) -> None:
+        self._keys.clear()
+        self._sel.clear()
+
+    def select(self, sp: BgpSpeaker, paths: list[Path]) -> Path | None:
+        """Exactly `select_best(sp, paths)`, memoised: the winner's position depends only on the
+        candidates' routes and attributes (not on their sources) and the speaker's rules."""
+        if not paths:
+            return None
+        if len(paths) == 1:
+            return paths[0]
+        opts = sp.options
+        sel = (sp.daemon is Daemon.BIRD, opts.default_local_pref, opts.as_path_ignore, opts.always_compare_med,
+               *[id(p.route) for p in paths], *[id(p.attrs) for p in paths])
+        hit = self._sel.get(sel)
+        if hit is not None:
+            return paths[hit[0]]
+        winner = self._select(sp, paths)
+        # keep what the ids refer to alive while the entry exists
+        self._sel[sel] = (next(i for i, p in enumerate(paths) if p is winner),
+                          [p.route for p in paths] + [p.attrs for p in paths])
+        return winner
+
+    def _select(self, sp: BgpSpeaker, paths: list[Path]) -> Path:
+        opts = sp.options
+        sig = (sp.daemon is Daemon.BIRD, opts.default_local_pref, opts.as_path_ignore)
+        fn = self._fns.get(sig)
+        if fn is None:
+            fn = self._fns[sig] = best_key(sp)
+        memo = self._keys
+        keys = []
+        for p in paths:
+            k = (sig, id(p.route), id(p.attrs))
+            v = memo.get(k)
+            if v is None:
+                v = memo[k] = (fn(p), p.route, p.attrs)
+            keys.append(v[0])
+        best = 0
+        if opts.always_compare_med:
+            for i in range(1, len(paths)):
+                if keys[i] < keys[best]:
+                    best = i
+            return paths[best]
+        for i in range(1, len(paths)):
+            ka, kb = keys[i], keys[best]
+            if paths[i].route.as_path.first != paths[best].route.as_path.first and ka[_MED_INDEX] != kb[_MED_INDEX]:
+                ka, kb = list(ka), list(kb)
+                ka[_MED_INDEX] = kb[_MED_INDEX] = 0
+                ka, kb = tuple(ka), tuple(kb)
+            if ka < kb:
+                best = i
+        return paths[best]
 
 
 def select_best(sp: BgpSpeaker, paths: list[Path]) -> Path | None:

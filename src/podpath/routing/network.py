@@ -14,6 +14,10 @@ from podpath.routing.route import IPAddress, IPNetwork
 LOOPBACK4 = ipaddress.ip_interface("127.0.0.1/8")
 LOOPBACK6 = ipaddress.ip_interface("::1/128")
 
+_CONNECTED_IDS: dict[tuple[tuple[IPNetwork, str], ...], int] = {}  # connected prefixes -> id
+_ON_LINK: dict[tuple[int, IPAddress], int] = {}  # (connected id, address) -> index into connected, -1: none
+_ON_LINK_MAX = 1 << 20
+
 
 @dataclass
 class HostNet:
@@ -22,10 +26,13 @@ class HostNet:
     connected: list[tuple[IPNetwork, str, IPAddress]] = field(default_factory=list)  # prefix, ifname, own addr
     static: RouteTable = field(default_factory=RouteTable)  # non-BGP routes known to the host
 
-    _on_link_cache: dict[IPAddress, tuple[str, IPAddress] | None] = field(default_factory=dict)
+    # on_link() is asked for every next hop of every route: the answer (which connected prefix holds
+    # the address) is shared by all hosts with the same connected prefixes and interface names.
+    _conn_id: int = field(default=-1, repr=False, compare=False)
+    _conn_res: list[tuple[str, IPAddress]] = field(default_factory=list, repr=False, compare=False)
 
     def add_address(self, ifname: str, iface: object) -> None:
-        self._on_link_cache.clear()
+        self._conn_id = -1
         ip = iface.ip  # type: ignore[attr-defined]
         self.addresses.setdefault(ip, (ifname, iface))
         net = iface.network  # type: ignore[attr-defined]
@@ -38,20 +45,34 @@ class HostNet:
 
     def on_link(self, addr: IPAddress) -> tuple[str, IPAddress] | None:
         """(ifname, our source address) if `addr` is inside a connected prefix (not via a gateway)."""
-        try:
-            return self._on_link_cache[addr]
-        except KeyError:
-            pass
-        r = self._on_link(addr)
-        self._on_link_cache[addr] = r
-        return r
+        cid = self._conn_id
+        if cid < 0:
+            cid = self._connected_id()
+        k = (cid, addr)
+        i = _ON_LINK.get(k)
+        if i is None:
+            if len(_ON_LINK) > _ON_LINK_MAX:
+                _ON_LINK.clear()
+            i = _ON_LINK[k] = self._on_link_index(addr)
+        return None if i < 0 else self._conn_res[i]
 
-    def _on_link(self, addr: IPAddress) -> tuple[str, IPAddress] | None:
-        best: tuple[int, str, IPAddress] | None = None
-        for net, ifname, own in self.connected:
-            if net.version == addr.version and addr in net and (best is None or net.prefixlen > best[0]):
-                best = (net.prefixlen, ifname, own)
-        return (best[1], best[2]) if best else None
+    def connected_id(self) -> int:
+        """Hosts with the same connected prefixes on the same interface names share this id."""
+        return self._conn_id if self._conn_id >= 0 else self._connected_id()
+
+    def _connected_id(self) -> int:
+        key = tuple((net, ifname) for net, ifname, _ in self.connected)
+        cid = _CONNECTED_IDS.setdefault(key, len(_CONNECTED_IDS))
+        self._conn_res = [(ifname, own) for _, ifname, own in self.connected]
+        self._conn_id = cid
+        return cid
+
+    def _on_link_index(self, addr: IPAddress) -> int:
+        best, best_len = -1, -1
+        for i, (net, _, _) in enumerate(self.connected):
+            if net.version == addr.version and addr in net and net.prefixlen > best_len:
+                best, best_len = i, net.prefixlen
+        return best
 
     def route_to(self, addr: IPAddress) -> tuple[str | None, IPAddress | None, KernelRoute | None]:
         """(egress ifname, source address, route) for reaching `addr`; None ifname = unreachable."""

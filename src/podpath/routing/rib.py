@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, ValuesView
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from podpath.diagnostics import Loc
 from podpath.routing.policy import PolicyResult
-from podpath.routing.route import IPAddress, Route
+from podpath.routing.route import IPAddress, IPNetwork, Route
+
+V = TypeVar("V")
 
 
 _PATH_ATTRS = ("local", "ibgp", "valid", "why_invalid", "peer_address", "peer_router_id", "peer_name",
@@ -119,3 +124,90 @@ class Decision:
     peer: str | None = None
     route: Route | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+class PrefixIndex:
+    """The prefixes of one simulation, in order (family, address, length), each with its position."""
+
+    __slots__ = ("prefixes", "index")
+
+    def __init__(self, prefixes: Iterable[IPNetwork]) -> None:
+        self.prefixes: list[IPNetwork] = sorted(set(prefixes), key=lambda p: (p.version, int(p.network_address),
+                                                                          p.prefixlen))
+        self.index: dict[IPNetwork, int] = {p: i for i, p in enumerate(self.prefixes)}
+
+
+class PrefixTable(Mapping[IPNetwork, V]):
+    """A read-only mapping prefix -> value for one speaker, in prefix order.
+
+    Filled in prefix order by the simulator (`_append`); stored as two arrays (positions in the
+    shared `PrefixIndex`, values), so that a million-route result costs two pointers per route
+    and the simulator never hashes a prefix. Lookups hash the prefix once and bisect."""
+
+    __slots__ = ("_u", "_idx", "_vals")
+
+    def __init__(self, universe: PrefixIndex) -> None:
+        self._u = universe
+        self._idx: list[int] = []
+        self._vals: list[V] = []
+
+    def _append(self, i: int, value: V) -> None:
+        assert not self._idx or self._idx[-1] < i
+        self._idx.append(i)
+        self._vals.append(value)
+
+    def _pos(self, key: object) -> int:
+        try:
+            i = self._u.index.get(key)  # type: ignore[call-overload]
+        except TypeError:  # unhashable
+            return -1
+        if i is None:
+            return -1
+        idx = self._idx
+        j = bisect_left(idx, i)
+        return j if j < len(idx) and idx[j] == i else -1
+
+    def __getitem__(self, key: IPNetwork) -> V:
+        j = self._pos(key)
+        if j < 0:
+            raise KeyError(key)
+        return self._vals[j]
+
+    def __contains__(self, key: object) -> bool:
+        return self._pos(key) >= 0
+
+    def get(self, key: IPNetwork, default: object = None) -> V | None:  # type: ignore[override]
+        j = self._pos(key)
+        return self._vals[j] if j >= 0 else default  # type: ignore[return-value]
+
+    def __iter__(self) -> Iterator[IPNetwork]:
+        pf = self._u.prefixes
+        return (pf[i] for i in self._idx)
+
+    def __len__(self) -> int:
+        return len(self._idx)
+
+    def items(self) -> "_Items[V]":  # type: ignore[override]
+        return _Items(self)
+
+    def values(self) -> "_Values[V]":  # type: ignore[override]
+        return _Values(self)
+
+    def entries(self) -> Iterator[tuple[int, V]]:
+        """(position in the PrefixIndex, value), in prefix order."""
+        return zip(self._idx, self._vals)
+
+    def __repr__(self) -> str:
+        return "PrefixTable({" + ", ".join(f"{k!r}: {v!r}" for k, v in self.items()) + "})"
+
+
+class _Items(ItemsView):  # type: ignore[type-arg]
+    def __iter__(self) -> Iterator[tuple[IPNetwork, object]]:
+        t = self._mapping
+        pf = t._u.prefixes
+        return ((pf[i], v) for i, v in zip(t._idx, t._vals))
+
+
+class _Values(ValuesView):  # type: ignore[type-arg]
+    def __iter__(self) -> Iterator[object]:
+        return iter(self._mapping._vals)

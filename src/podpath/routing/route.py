@@ -102,7 +102,17 @@ class AsPath:
 
     def contains(self, asn: int) -> int:
         """How many times `asn` occurs (for loop detection with allowas-in)."""
-        return sum(1 for a in self.asns() if a == asn)
+        return self.counts().get(asn, 0)
+
+    def counts(self) -> dict[int, int]:
+        """ASN -> occurrences, computed once per path (paths are immutable). Do not modify."""
+        c = self.__dict__.get("_counts")
+        if c is None:
+            c = {}
+            for a in self.asns():
+                c[a] = c.get(a, 0) + 1
+            self.__dict__["_counts"] = c
+        return c
 
     def __str__(self) -> str:
         parts = []
@@ -179,11 +189,36 @@ class Route:
         new = object.__new__(Route)
         d = new.__dict__
         d.update(self.__dict__)
+        d.pop("_h", None)
         for k, v in changes.items():
-            if k not in d:
+            if k not in d or k == "_h":
                 raise TypeError(f"Route has no field {k!r}")
             d[k] = v
         return new
+
+    # Routes are keys of the policy cache and compared on every update: the hash is computed once
+    # (the fields are immutable), equality starts with identity and the cached hashes.
+    def __hash__(self) -> int:
+        d = self.__dict__
+        h = d.get("_h")
+        if h is None:
+            h = d["_h"] = hash(tuple([d[n] for n in _ROUTE_CMP]))
+        return h
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if other.__class__ is not Route:
+            return NotImplemented
+        if hash(self) != hash(other):
+            return False
+        a, b = self.__dict__, other.__dict__
+        return all(a[n] == b[n] for n in _ROUTE_CMP)
+
+    def __getstate__(self) -> dict[str, object]:
+        d = dict(self.__dict__)
+        d.pop("_h", None)  # string hashes differ between processes
+        return d
 
     def key(self) -> tuple[int, int, int]:
         """Sort key: family, network address, prefix length."""
@@ -212,3 +247,6 @@ class Route:
         if self.weight:
             out["weight"] = self.weight
         return out
+
+
+_ROUTE_CMP = tuple(f.name for f in dataclasses.fields(Route) if f.compare)
