@@ -65,6 +65,37 @@ def session_self_connect(ctx: CheckContext) -> Iterator[Finding]:
                                       f"at {bird.peer.loc}", bird.speaker.config_file, "  passive on;\n"))
 
 
+@rule("BGP005", "bgp-timing-dependent-outcome", "warning", "A prefix's best paths depend on which update arrives first")
+def timing_dependent_outcome(ctx: CheckContext) -> Iterator[Finding]:
+    """Two cases where real daemons can settle differently from run to run, and from podpath's one computed
+    outcome: FRR breaks a tie between equally good eBGP paths by keeping the oldest (RFC 5004) unless
+    `bgp bestpath compare-routerid` is set; and some policies have more than one stable solution (typically
+    two routers that each prefer, by local-pref, the path through the other), found by running the same rules
+    with the updates in another order. Both were found against FRR 8.4/10.3 and BIRD 2.0/2.17 by podpath's
+    differential suite. Snapshots with more than 200,000 routes skip the second run."""
+    snap = ctx.snap
+    if not snap.has_control_plane:
+        return
+    from podpath.routing.timing import timing_dependent
+
+    res = snap.simulate()
+    for t in timing_dependent(snap.control_plane(), res) or ():
+        sps = [res.speakers[sid] for sid in t.speakers]
+        locs = [sp.loc for sp in sps]
+        if t.kind == "oldest-path":
+            sp = sps[0]
+            fix = Fix(f"Make the choice deterministic: add `bgp bestpath compare-routerid` to `router bgp {sp.asn}` "
+                      f"at {sp.loc} (the lowest router-id then wins), or prefer one path by local-pref or MED",
+                      sp.config_file, " bgp bestpath compare-routerid\n")
+        else:
+            fix = Fix("Decide which path must win and make the routers' preferences agree: the local-pref (or "
+                      "weight) set by the import policies of " + ", ".join(t.speakers) + " lets each prefer "
+                      "the path through another; with one consistent ranking the outcome no longer depends on timing")
+        yield ctx.finding(f"{t.prefix}/{t.kind}", f"{t.prefix}: {t.detail}.", locations=locs,
+                          evidence=[t.detail, "podpath computes one outcome; the daemons may settle in another"],
+                          fix=fix)
+
+
 @rule("BGP002", "pod-cidr-not-routed", "error", "A node's pod CIDR is not routed on another node")
 def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
     """With routing daemons in the snapshot, podpath simulates BGP across Cilium, BIRD and FRR to a fixed point,

@@ -189,9 +189,21 @@ def compare(snap: "Snapshot", lab: dict[str, Any]) -> list[str]:
     """Every difference between the lab and the simulator: per host and daemon, which prefixes
     each BGP table holds and with which AS paths. Daemons that did not run are skipped; when some
     did not run (`not_run`), the simulator runs without them too, so that both sides emulate
-    the same system (the lab result lists what was left out)."""
-    res = _reduced(snap, lab.get("not_run", [])).simulate()
+    the same system (the lab result lists what was left out).
+
+    A difference in a prefix whose outcome depends on message timing (`routing.timing`: FRR's
+    oldest-path tie-break, policies with several stable outcomes) starts with TIMING: the
+    daemons may legitimately settle in either outcome; podpath reports such prefixes (BGP005)."""
+    reduced = _reduced(snap, lab.get("not_run", []))
+    res = reduced.simulate()
+    from podpath.routing.timing import timing_dependent
+
+    flagged = {str(t.prefix): t.kind for t in timing_dependent(reduced.control_plane(), res) or ()}
     diffs: list[str] = []
+
+    def route_diff(pfx: str, text: str) -> None:
+        diffs.append(f"{TIMING} ({flagged[pfx]}): {text}" if pfx in flagged else text)
+
     for host, data in sorted(lab["hosts"].items()):
         for kind, states in sorted(data.get("sessions", {}).items()):
             sim_states = _session_keys(res, host, kind)
@@ -215,9 +227,9 @@ def compare(snap: "Snapshot", lab: dict[str, Any]) -> list[str]:
                             continue
                         sim.setdefault((str(prefix), str(p.route.as_path)), []).append(_attrs(p.route.to_json()))
             for pfx, path in sorted(real.keys() - sim.keys()):
-                diffs.append(f"{host} {kind}: lab has {pfx} [{path}], simulator does not")
+                route_diff(pfx, f"{host} {kind}: lab has {pfx} [{path}], simulator does not")
             for pfx, path in sorted(sim.keys() - real.keys()):
-                diffs.append(f"{host} {kind}: simulator has {pfx} [{path}], lab does not")
+                route_diff(pfx, f"{host} {kind}: simulator has {pfx} [{path}], lab does not")
             for key in sorted(real.keys() & sim.keys()):
                 if kind == "cilium":
                     # The GoBGP stand-in carries the advertisements' attributes on its global path
@@ -225,9 +237,17 @@ def compare(snap: "Snapshot", lab: dict[str, Any]) -> list[str]:
                     continue
                 a, b = sorted(real[key], key=repr), sorted(sim[key], key=repr)
                 if a != b:
-                    diffs.append(f"{host} {kind}: {key[0]} [{key[1]}] has {_show(a)} in the lab, "
-                                 f"{_show(b)} in the simulator")
+                    route_diff(key[0], f"{host} {kind}: {key[0]} [{key[1]}] has {_show(a)} in the lab, "
+                                       f"{_show(b)} in the simulator")
     return diffs
+
+
+TIMING = "timing-dependent"
+
+
+def is_timing(diff: str) -> bool:
+    """A difference in a prefix whose BGP outcome depends on arrival order (see compare)."""
+    return diff.startswith(TIMING)
 
 
 # Path attributes compared once both sides hold the same (prefix, AS path). The next hop is

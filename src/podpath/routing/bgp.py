@@ -107,6 +107,7 @@ class BgpOptions:
     default_local_pref: int = 100
     always_compare_med: bool = False
     deterministic_med: bool = False
+    compare_routerid: bool = False  # FRR `bgp bestpath compare-routerid`: no "oldest eBGP path" tie-break
     as_path_ignore: bool = False
     multipath_relax: bool = False
     cluster_id: str | None = None

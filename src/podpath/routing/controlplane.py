@@ -34,12 +34,13 @@ class ControlPlane:
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     unmodelled: dict[str, str] = field(default_factory=dict)  # host -> router config file not modelled
 
-    def simulate(self, trace: set[Any] | None = None, only: set[Any] | None = None) -> SimResult:
+    def simulate(self, trace: set[Any] | None = None, only: set[Any] | None = None,
+                 reverse: bool = False) -> SimResult:
         from podpath.util import paused_gc
 
         with paused_gc():
             return Simulator(self.speakers, self.network, self.extra_fib, trace, only=only,
-                         unmodelled=self.unmodelled).run()
+                             unmodelled=self.unmodelled, reverse=reverse).run()
 
 
 def build(snap: "Snapshot") -> ControlPlane:

@@ -202,8 +202,11 @@ class Simulator:
     def __init__(self, speakers: list[BgpSpeaker], net: Network, extra_fib: dict[str, list[FibEntry]] | None = None,
                  trace: set[IPNetwork] | None = None, max_steps: int | None = None,
                  only: set[IPNetwork] | None = None, unmodelled: dict[str, str] | None = None,
-                 groups: bool = True) -> None:
+                 groups: bool = True, reverse: bool = False) -> None:
         self.speakers = {s.id: s for s in sorted(speakers, key=lambda s: s.id)}
+        # Reverse: the same rules, events in another order (originators, and each speaker's peers,
+        # taken last-first). Where BGP has more than one stable outcome, this one may differ.
+        self.reverse = reverse
         self.net = net
         self.extra_fib = extra_fib or {}
         self.trace = trace
@@ -342,7 +345,7 @@ class Simulator:
         sent: dict[_Member, Route] = {}
         # (id(wire), sender host) -> (wire, {import signature: path or None}): one import per signature and wire
         imported: dict[tuple[int, str], tuple[Route, dict[int, Path | None]]] = {}
-        queue: deque[str] = deque(start)
+        queue: deque[str] = deque(reversed(start) if self.reverse else start)
         queued: set[str] = set(start)
         speakers = self.speakers
         limit = self.limit
@@ -392,7 +395,7 @@ class Simulator:
             last_g = None
             wire0: Route | None = None
             excl: object = _ALL
-            for m in ms:
+            for m in (reversed(ms) if self.reverse else ms):
                 if new is None:
                     wire = None
                 elif not fast:

@@ -44,6 +44,7 @@ def to_speakers(cfg: FrrConfig, host: str) -> tuple[list[BgpSpeaker], list[tuple
             ebgp_requires_policy=False,  # applied inside NeighborPolicy, with the profile default
             default_local_pref=inst.default_local_pref or defaults.default_local_pref,
             always_compare_med=bool(inst.always_compare_med),
+            compare_routerid=bool(inst.bestpath_compare_routerid),
             deterministic_med=bool(inst.deterministic_med if inst.deterministic_med is not None else defaults.deterministic_med),
             as_path_ignore=inst.bestpath_as_path_ignore, multipath_relax=inst.bestpath_as_path_multipath_relax,
             cluster_id=inst.cluster_id,

@@ -1,0 +1,114 @@
+"""BGP outcomes that depend on the order in which updates arrive.
+
+The simulator computes one outcome deterministically; real daemons can settle in another:
+
+- **oldest-path ties**: FRR breaks a tie between eBGP paths (equal down to the peer-type
+  step) by keeping the path it received first (RFC 5004), unless `bgp bestpath
+  compare-routerid` is set. Which one that is depends on which neighbor's update came first.
+- **several stable solutions**: some policy combinations have more than one fixed point (two
+  routers that each prefer, by local-pref, the path through the other; RFC 3345-style
+  oscillation that happens to settle). podpath runs the same rules with the events in another
+  order (`Simulator(reverse=True)`) and compares.
+
+Both were found by the differential suite against FRR and BIRD (benchmarks/fidelity.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from podpath.routing import daemons
+from podpath.routing.bgp import Daemon
+from podpath.routing.route import IPNetwork
+
+__all__ = ["TimingDependence", "oldest_path_ties", "order_dependent", "timing_dependent"]
+
+_FRR_TIE = 8  # FRR best_key positions compared before the "oldest path" step (validity .. peer type)
+_FRR_MED = 6
+
+
+@dataclass(frozen=True)
+class TimingDependence:
+    prefix: IPNetwork
+    kind: str  # "oldest-path" | "order"
+    speakers: tuple[str, ...]
+    detail: str
+
+
+def oldest_path_ties(res: object) -> list[TimingDependence]:
+    """FRR speakers whose best eBGP path ties with another eBGP path down to the age step."""
+    out = []
+    for sid, table in sorted(res.tables.items()):  # type: ignore[attr-defined]
+        sp = res.speakers[sid]  # type: ignore[attr-defined]
+        if sp.daemon is not Daemon.FRR or sp.options.compare_routerid:
+            continue
+        key = daemons.best_key(sp)
+        for prefix, paths in table.items():
+            ebgp = [p for p in paths if not p.ibgp and not p.local and p.valid]
+            if len(ebgp) < 2:
+                continue
+            best = res.best[sid].get(prefix)  # type: ignore[attr-defined]
+            if best is None or best.ibgp or best.local:
+                continue
+            kb = key(best)[:_FRR_TIE]
+            tied = []
+            for p in ebgp:
+                if p is best:
+                    continue
+                kp = key(p)[:_FRR_TIE]
+                if not sp.options.always_compare_med and p.route.as_path.first != best.route.as_path.first:
+                    kp, kb2 = _no_med(kp), _no_med(kb)
+                else:
+                    kb2 = kb
+                if kp == kb2:
+                    tied.append(p)
+            if tied:
+                others = ", ".join(f"[{p.route.as_path}] from {p.peer_address}" for p in tied)
+                out.append(TimingDependence(
+                    prefix, "oldest-path", (sid,),
+                    f"{sid} chooses between [{best.route.as_path}] from {best.peer_address} and {others}: equal "
+                    "down to FRR's \"oldest path\" step, so the path that arrived first wins"))
+    return out
+
+
+def _no_med(k: tuple[object, ...]) -> tuple[object, ...]:
+    return k[:_FRR_MED] + (0,) + k[_FRR_MED + 1:]
+
+
+def order_dependent(cp: object, res: object, only: set[IPNetwork] | None = None) -> list[TimingDependence]:
+    """Prefixes whose tables differ when the same rules run with the events in another order."""
+    alt = cp.simulate(only=only, reverse=True)  # type: ignore[attr-defined]
+    out = []
+    diff: dict[IPNetwork, list[str]] = {}
+    for sid in sorted(res.tables):  # type: ignore[attr-defined]
+        a, b = res.best[sid], alt.best[sid]  # type: ignore[attr-defined]
+        for prefix in sorted(set(a) | set(b), key=lambda p: (p.version, int(p.network_address), p.prefixlen)):
+            if only is not None and prefix not in only:
+                continue
+            pa, pb = a.get(prefix), b.get(prefix)
+            if _sig(pa) != _sig(pb):
+                diff.setdefault(prefix, []).append(sid)
+    for prefix, sids in diff.items():
+        out.append(TimingDependence(prefix, "order", tuple(sids),
+                                    f"with updates arriving in another order, {', '.join(sids)} settle on other "
+                                    f"best paths for {prefix}: the policies have more than one stable outcome"))
+    return out
+
+
+def _sig(p: object) -> object:
+    if p is None:
+        return None
+    return (str(p.route.as_path), p.route.next_hop, p.peer_address, p.local)  # type: ignore[attr-defined]
+
+
+def timing_dependent(cp: object, res: object, max_routes: int = 200_000) -> list[TimingDependence] | None:
+    """Both kinds, sorted by prefix. None when the snapshot is too large for the second run
+    (more than `max_routes` routes; the oldest-path check alone is cheap and still returned)."""
+    ties = oldest_path_ties(res)
+    candidates = {prefix for table in res.tables.values() for prefix, paths in table.items()  # type: ignore[attr-defined]
+                  if len(paths) > 1}
+    routes = sum(len(t) for t in res.tables.values())  # type: ignore[attr-defined]
+    order = order_dependent(cp, res, candidates) if candidates and routes <= max_routes else []
+    found = sorted(ties + order, key=lambda t: (t.prefix.version, int(t.prefix.network_address), t.prefix.prefixlen,
+                                                t.kind, t.speakers))
+    return found
