@@ -79,7 +79,7 @@ def timing_dependent_outcome(ctx: CheckContext) -> Iterator[Finding]:
     from podpath.routing.timing import timing_dependent
 
     res = snap.simulate()
-    for t in timing_dependent(snap.control_plane(), res) or ():
+    for t in timing_dependent(snap.control_plane(), res):
         sps = [res.speakers[sid] for sid in t.speakers]
         locs = [sp.loc for sp in sps]
         if t.kind == "oldest-path":

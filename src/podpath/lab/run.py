@@ -20,6 +20,7 @@ from podpath.lab.daemons import (BirdInstance, FrrInstance, GobgpConfig, GobgpIn
                                  collect_kernel_routes, daemon_versions, wait_converged)
 from podpath.lab.netns import LabNetwork, require_root
 from podpath.routing.bgp import Daemon
+from podpath.routing.timing import timing_dependent
 
 if TYPE_CHECKING:
     from podpath.snapshot import Snapshot
@@ -196,9 +197,7 @@ def compare(snap: "Snapshot", lab: dict[str, Any]) -> list[str]:
     daemons may legitimately settle in either outcome; podpath reports such prefixes (BGP005)."""
     reduced = _reduced(snap, lab.get("not_run", []))
     res = reduced.simulate()
-    from podpath.routing.timing import timing_dependent
-
-    flagged = {str(t.prefix): t.kind for t in timing_dependent(reduced.control_plane(), res) or ()}
+    flagged = {str(t.prefix): t.kind for t in timing_dependent(reduced.control_plane(), res)}
     diffs: list[str] = []
 
     def route_diff(pfx: str, text: str) -> None:

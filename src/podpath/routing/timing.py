@@ -101,14 +101,14 @@ def _sig(p: object) -> object:
     return (str(p.route.as_path), p.route.next_hop, p.peer_address, p.local)  # type: ignore[attr-defined]
 
 
-def timing_dependent(cp: object, res: object, max_routes: int = 200_000) -> list[TimingDependence] | None:
-    """Both kinds, sorted by prefix. None when the snapshot is too large for the second run
-    (more than `max_routes` routes; the oldest-path check alone is cheap and still returned)."""
+def timing_dependent(cp: object, res: object, max_routes: int = 200_000) -> list[TimingDependence]:
+    """Both kinds, sorted by prefix. The second run (several stable outcomes) covers only prefixes
+    that some speaker holds more than one path for, and is skipped above `max_routes` routes;
+    the oldest-path check is cheap and always done."""
     ties = oldest_path_ties(res)
     candidates = {prefix for table in res.tables.values() for prefix, paths in table.items()  # type: ignore[attr-defined]
                   if len(paths) > 1}
     routes = sum(len(t) for t in res.tables.values())  # type: ignore[attr-defined]
     order = order_dependent(cp, res, candidates) if candidates and routes <= max_routes else []
-    found = sorted(ties + order, key=lambda t: (t.prefix.version, int(t.prefix.network_address), t.prefix.prefixlen,
-                                                t.kind, t.speakers))
-    return found
+    return sorted(ties + order, key=lambda t: (t.prefix.version, int(t.prefix.network_address), t.prefix.prefixlen,
+                                               t.kind, t.speakers))
