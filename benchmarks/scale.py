@@ -34,6 +34,7 @@ class FromProto:
     """BIRD `export where proto = "upstream"`."""
 
     name = "kernel export where proto = upstream"
+    key = ("kernel export where proto =", "upstream")  # structural: every node's copy behaves the same
 
     def evaluate(self, route: Route, ctx: PolicyContext) -> PolicyResult:
         ok = route.source_name == "upstream"
@@ -115,7 +116,7 @@ def run(n: int) -> dict[str, float]:
     t3 = time.perf_counter()
     routes = sum(len(t) for t in res.tables.values())
     return {"nodes": n, "build_s": t1 - t0, "simulate_s": t2 - t1, "all_pairs_s": t3 - t2, "total_s": t3 - t0,
-            "routes_computed": routes, "kernel_routes": sum(len(v) for v in res.fib.values()), "pairs": pairs,
+            "routes_computed": routes, "kernel_routes": res.fib.total() if hasattr(res.fib, "total") else sum(len(v) for v in res.fib.values()), "pairs": pairs,
             "unreachable_pairs": bad, "steps": res.steps, "policy_evals": res.policy_evaluations,
             "cache_hits": res.policy_cache_hits, "rss_after_simulate_mb": sim_rss, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 

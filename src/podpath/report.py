@@ -131,7 +131,7 @@ def routes_document(snap: Snapshot, host: str, family: int | None, vrf: str | No
                 best = res.best[sid].get(prefix)
                 for p in paths:
                     j = p.route.to_json()
-                    rows.append({**j, "best": p is best, "valid": p.valid and not p.unreachable,
+                    rows.append({**j, "best": best is not None and p.ident() == best.ident(), "valid": p.valid and not p.unreachable,
                                  "from": "local" if p.local else str(p.peer_address or p.source),
                                  "note": p.why_invalid})
             bgp.append({"speaker": sid, "daemon": sp.daemon.value, "vrf": sp.vrf, "routes": rows})

@@ -55,6 +55,7 @@ class TagByLocalAs:
 
 class FromProto:
     name = "kernel export where proto = upstream"
+    key = ("kernel export where proto =", "upstream")  # structural: every node's copy behaves the same
 
     def evaluate(self, route: Route, ctx: PolicyContext) -> PolicyResult:
         ok = route.source_name == "upstream"
@@ -133,7 +134,7 @@ def dump(res) -> dict[str, object]:
     for sid in sorted(res.tables):
         for prefix, paths in res.tables[sid].items():
             b = res.best[sid].get(prefix)
-            out[f"{sid} {prefix}"] = ([repr(p) for p in paths], [i for i, p in enumerate(paths) if p is b])
+            out[f"{sid} {prefix}"] = ([repr(p) for p in paths], [i for i, p in enumerate(paths) if b is not None and p.ident() == b.ident()])
         for prefix in res.best[sid]:
             assert prefix in res.tables[sid]
     for host in sorted(res.fib):

@@ -79,3 +79,11 @@ class Policy(TypingProtocol):
     name: str
 
     def evaluate(self, route: Route, ctx: PolicyContext) -> PolicyResult: ...
+
+
+def policy_key(policy: object) -> object:
+    """What decides whether two policy objects behave the same: their `key` when they declare
+    one (a structural key: same statements, locations aside), else the object itself. Update
+    groups, shared imports and cohorts only share work between equal keys."""
+    k = getattr(policy, "key", None)
+    return ("id", id(policy)) if k is None else k

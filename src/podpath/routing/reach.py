@@ -15,9 +15,10 @@ from typing import Iterable
 from podpath.model.cluster import RouteTable
 from podpath.routing.network import Network
 from podpath.routing.route import IPAddress, IPNetwork
-from podpath.routing.sim import FibEntry, SimResult
+from podpath.routing.sim import Fib, FibEntry, SimResult, _Cohort
 
 MAX_HOPS = 16
+_NO_HOSTS: dict[str, "SharedLpm"] = {}
 _ANYCAST = object()
 
 
@@ -87,6 +88,71 @@ class Lpm:
         return None
 
 
+class SharedLpm:
+    """A cohort's shared kernel routes (see `sim._Cohort`) for longest-prefix match on behalf of
+    each member: an entry the member replaced with its own for that prefix is skipped."""
+
+    __slots__ = ("cohort", "_by_fam")
+
+    def __init__(self, cohort: "_Cohort") -> None:
+        self.cohort = cohort
+        by_len: dict[tuple[int, int], dict[int, list[tuple[FibEntry, int]]]] = {}
+        for pi, e in cohort.kernel:
+            r = e.route
+            if r.table != "main" or r.type == "local":
+                continue
+            dst = r.dst
+            d = by_len.setdefault((dst.version, dst.prefixlen), {})
+            d.setdefault(int(dst.network_address), []).append((e, pi))
+        self._by_fam: dict[int, list[tuple[int, int, dict[int, list[tuple[FibEntry, int]]]]]] = {}
+        for (fam, plen), d in sorted(by_len.items(), key=lambda kv: -kv[0][1]):
+            bits = 32 if fam == 4 else 128
+            mask = ((1 << plen) - 1) << (bits - plen) if plen else 0
+            self._by_fam.setdefault(fam, []).append((plen, mask, d))
+
+    def lookup(self, version: int, value: int, member: str | None) -> tuple[FibEntry, int] | None:
+        """(template entry, prefix position) for `member` (None: for any member not on its own)."""
+        exc = self.cohort.exceptions
+        for _, mask, d in self._by_fam.get(version, ()):
+            cands = d.get(value & mask)
+            if cands:
+                if member is not None and exc:
+                    cands = [c for c in cands if member not in exc.get(c[1], ())]
+                    if not cands:
+                        continue
+                return cands[0] if len(cands) == 1 else min(cands, key=lambda c: (c[0].route.metric or 0))
+        return None
+
+
+class _HostView:
+    """How a host's kernel table is looked up: its own entries (`own`, an Lpm), and for each
+    cohort member speaker installing on it, that cohort's shared entries; `rank` orders equal
+    prefixes as the materialised table would (non-BGP entries first, then speakers by id)."""
+
+    __slots__ = ("own", "shared", "rank")
+
+    def __init__(self, own: Lpm, shared: list[tuple[SharedLpm, str, int]], rank: dict[str, int]) -> None:
+        self.own = own
+        self.shared: dict[int, list[tuple[SharedLpm, str, int]]] = {}  # family -> (cohort LPM, member, its rank)
+        for x in shared:
+            self.shared.setdefault(x[0].cohort.fam, []).append(x)
+        self.rank = rank
+
+    def lookup(self, version: int, value: int) -> FibEntry | None:
+        e = self.own.lookup(version, value)
+        for sl, sid, rk in self.shared.get(version, ()):
+            hit = sl.lookup(version, value, sid)
+            if hit is None:
+                continue
+            t = hit[0]
+            if e is not None:
+                a, b = e.route.dst.prefixlen, t.route.dst.prefixlen
+                if a > b or (a == b and (e.route.metric or 0, self.rank.get(e.source, -1)) <= (t.route.metric or 0, rk)):
+                    continue
+            e = FibEntry(t.route, sid, t.via_host, None, t.why)
+        return e
+
+
 @dataclass
 class Forwarder:
     result: SimResult
@@ -100,9 +166,49 @@ class Forwarder:
     _next_of: dict[int, object] = field(default_factory=dict)
     _keep: list[object] = field(default_factory=list)  # kernel routes whose id is a key of _next_of
 
+    _view: dict[str, _HostView | None] = field(default_factory=dict)
+    _shared: dict[int, SharedLpm] = field(default_factory=dict)
+    _index: dict[tuple[int, int], dict[int, set[str]]] | None = None
+    _plen: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    _host_cohort: dict[int, dict[str, SharedLpm]] = field(default_factory=dict)  # family -> host -> its one cohort
+
     def __post_init__(self) -> None:
-        for host, entries in self.result.fib.items():
-            self._lpm[host] = Lpm(entries)
+        fib = self.result.fib
+        if not isinstance(fib, Fib) or not fib._cohorts:
+            for host, entries in fib.items():
+                self._lpm[host] = Lpm(entries)
+            return
+        # Cohort members' hosts: their own entries in an Lpm, the shared ones looked up once per
+        # cohort (see _HostView); every own entry is indexed, to find the hosts it sets apart.
+        self._index = {}
+        for host in fib:
+            own = fib.own_entries(host)
+            shared = []
+            rank = {sid: i for i, sid in enumerate(fib._order.get(host, ()))}
+            for sid in fib._order.get(host, ()):
+                for c in fib._cohorts.get(sid, ()):
+                    sl = self._shared.get(c.id)
+                    if sl is None:
+                        sl = self._shared[c.id] = SharedLpm(c)
+                    shared.append((sl, sid, rank[sid]))
+            lpm = Lpm(own)
+            self._lpm[host] = lpm
+            self._view[host] = view = _HostView(lpm, shared, rank) if shared else None
+            if view is not None:
+                for fam, sh in view.shared.items():
+                    if len(sh) == 1:
+                        self._host_cohort.setdefault(fam, {})[host] = sh[0][0]
+            for e in own:
+                r = e.route
+                if r.table != "main" or r.type == "local":
+                    continue
+                self._index.setdefault((r.dst.version, r.dst.prefixlen), {}).setdefault(
+                    int(r.dst.network_address), set()).add(host)
+        for fam, plen in self._index:
+            bits = 32 if fam == 4 else 128
+            self._plen.setdefault(fam, []).append((plen, ((1 << plen) - 1) << (bits - plen) if plen else 0))
+        for v in self._plen.values():
+            v.sort(reverse=True)
 
     @property
     def tables(self) -> dict[str, RouteTable]:
@@ -112,7 +218,7 @@ class Forwarder:
         return self._tables
 
     def lookup(self, host: str, addr: IPAddress) -> FibEntry | None:
-        t = self._lpm.get(host)
+        t = self._view.get(host) or self._lpm.get(host)
         if t is None:
             return None
         return t.lookup(addr.version, int(addr))
@@ -136,46 +242,96 @@ class Forwarder:
         memo = self._hosts_to_go.get((id(dst_prefix), dst_host))
         if memo is None:
             memo = self._hosts_to_go[(id(dst_prefix), dst_host)] = {}
-        lpms = self._lpm
-        nxt_of = self._next_of
+        hc = self._host_cohort.get(fam, _NO_HOSTS)
+        per_cohort: dict[SharedLpm, tuple[object, int | None, bool]] = {}
         out = []
         for src in sources:
-            path: list[str] = []
-            host = src
-            while True:
-                n = memo.get(host)
-                if n is not None:
-                    break
-                if host in path:  # a loop: nobody on it delivers
-                    n = 0
-                    break
-                path.append(host)
-                lpm = lpms.get(host)
-                e = lpm.lookup(fam, value) if lpm is not None else None
-                if e is None:
-                    n = 0
-                    break
-                nxt = nxt_of.get(id(e.route))
-                if nxt is None or e.via_host is not None:
-                    nxt = self._next(host, e)
-                if nxt is True or nxt is False:
-                    path.pop()  # counted below from n
-                    n = 1 if (nxt and host == dst_host) else 0
-                    if host != src:
-                        memo[host] = n
-                    break
-                if nxt is _ANYCAST:
-                    nxt = self.net.owner(e.route.gateway, near=host)  # type: ignore[arg-type]
-                host = nxt  # type: ignore[assignment]
-            if n is None:
-                n = 0
-            for h in reversed(path):  # n: hosts from h to the delivering one (0: not delivered)
-                n = n + 1 if n else 0
-                if h != src:
-                    memo[h] = n
+            sl = hc.get(src)
+            if sl is not None:
+                # A cohort member that nothing sets apart for this address forwards like the
+                # cohort's shared route says: one answer for all of them.
+                a = per_cohort.get(sl)
+                if a is None:
+                    apart, n0 = self._cohort_togo(sl, fam, value, memo, dst_host)
+                    a = per_cohort[sl] = (apart, n0, n0 is not None and not 0 < n0 <= MAX_HOPS)
+                if a[1] is not None and src not in a[0]:  # type: ignore[operator]
+                    if a[2]:
+                        out.append(src)
+                    continue
+            n = self._togo(src, memo, fam, value, dst_host)
             if not 0 < n <= MAX_HOPS:
                 out.append(src)
         return out
+
+    def _cohort_togo(self, sl: SharedLpm, fam: int, value: int, memo: dict[str, int],
+                     dst_host: str) -> tuple[set[str], int | None]:
+        """(hosts set apart, hosts to delivery from any other member of the cohort, or None when
+        members cannot share an answer): set apart are the members on their own for the matching
+        prefix, hosts with an own route at least as specific, and the destination."""
+        hit = sl.lookup(fam, value, None)
+        if hit is None:
+            return set(), None
+        t, pi = hit
+        c = sl.cohort
+        apart = {c.host_of[sid] for sid in c.exceptions.get(pi, ())}
+        apart.add(dst_host)
+        plen = t.route.dst.prefixlen
+        for pl, mask in self._plen.get(fam, ()):
+            if pl < plen:
+                break
+            hosts = self._index.get((fam, pl), {}).get(value & mask)  # type: ignore[union-attr]
+            if hosts:
+                apart |= hosts
+        nxt = self._next_of.get(id(t.route))
+        if nxt is None or t.via_host is not None:
+            nxt = self._next(c.host_of[c.rep], t)
+        if nxt is _ANYCAST:
+            return apart, None
+        if nxt is True or nxt is False:
+            return apart, 0  # own pods on cilium_host (not the destination: it is set apart), or dropped
+        n = self._togo(nxt, memo, fam, value, dst_host)  # type: ignore[arg-type]
+        return apart, (n + 1 if n else 0)
+
+    def _togo(self, src: str, memo: dict[str, int], fam: int, value: int, dst_host: str) -> int:
+        """Hosts on the walk from `src` to the host that delivers (0: not delivered); hosts after
+        the first are memoised."""
+        lpms = self._lpm
+        views = self._view
+        nxt_of = self._next_of
+        path: list[str] = []
+        host = src
+        while True:
+            n = memo.get(host)
+            if n is not None:
+                break
+            if host in path:  # a loop: nobody on it delivers
+                n = 0
+                break
+            path.append(host)
+            lpm = (views.get(host) if views else None) or lpms.get(host)
+            e = lpm.lookup(fam, value) if lpm is not None else None
+            if e is None:
+                n = 0
+                break
+            nxt = nxt_of.get(id(e.route))
+            if nxt is None or e.via_host is not None:
+                nxt = self._next(host, e)
+            if nxt is True or nxt is False:
+                path.pop()  # counted below from n
+                n = 1 if (nxt and host == dst_host) else 0
+                if host != src:
+                    memo[host] = n
+                break
+            if nxt is _ANYCAST:
+                nxt = self.net.owner(e.route.gateway, near=host)  # type: ignore[arg-type]
+            host = nxt  # type: ignore[assignment]
+        if n is None:
+            n = 0
+        for h in reversed(path):  # n: hosts from h to the delivering one (0: not delivered)
+            n = n + 1 if n else 0
+            if h != src:
+                memo[h] = n
+        return n
 
     def _next(self, host: str, e: FibEntry) -> object:
         """Where `host` sends a packet matching `e`: a host name, True (its own pods on
@@ -230,7 +386,7 @@ class Forwarder:
             return t
         if len(seen) >= MAX_HOPS:
             return Trace(False, (Hop(host, None, "too many hops"),), "too many hops", host)
-        lpm = self._lpm.get(host)
+        lpm = self._view.get(host) or self._lpm.get(host)
         if lpm is None:
             t = Trace(False, (Hop(host, None, "host not modelled"),), f"{host} is not in the snapshot", host)
         else:

@@ -211,3 +211,88 @@ class _Items(ItemsView):  # type: ignore[type-arg]
 class _Values(ValuesView):  # type: ignore[type-arg]
     def __iter__(self) -> Iterator[object]:
         return iter(self._mapping._vals)
+
+
+class CohortTable(Mapping[IPNetwork, V]):
+    """One cohort member's table (see `sim._Cohort`): the member's own entries where it was
+    simulated on its own (`own`; None there means "nothing", hiding the shared state), else its
+    cohorts' shared state (one cohort per address family), whose template paths are given the
+    member's sources when read. Costs nothing per (member, prefix) until read."""
+
+    __slots__ = ("_u", "_own", "_parts", "_best")
+
+    def __init__(self, own: PrefixTable[V | None], parts: list[tuple[PrefixTable[object], tuple[str, ...]]],
+                 best: bool) -> None:
+        self._u = own._u
+        self._own = own
+        self._parts = parts  # (shared table, the member's source per slot position), in family order
+        self._best = best  # values are best paths rather than path lists
+
+    def _materialise(self, d: object, src: tuple[str, ...]) -> V:
+        cands, i = d  # type: ignore[misc]
+        if self._best:
+            pos, tmpl = cands[i]
+            return Path.with_source(tmpl, src[pos])  # type: ignore[return-value]
+        return [Path.with_source(t, src[pos]) for pos, t in cands]  # type: ignore[return-value]
+
+    def get(self, key: IPNetwork, default: object = None) -> V | None:  # type: ignore[override]
+        j = self._own._pos(key)
+        if j >= 0:
+            v = self._own._vals[j]
+            return default if v is None else v  # type: ignore[return-value]
+        for t, src in self._parts:
+            j = t._pos(key)
+            if j >= 0:
+                return self._materialise(t._vals[j], src)
+        return default  # type: ignore[return-value]
+
+    def __getitem__(self, key: IPNetwork) -> V:
+        v = self.get(key, _ABSENT)
+        if v is _ABSENT:
+            raise KeyError(key)
+        return v  # type: ignore[return-value]
+
+    def __contains__(self, key: object) -> bool:
+        return self.get(key, _ABSENT) is not _ABSENT  # type: ignore[arg-type]
+
+    def entries(self) -> Iterator[tuple[int, V]]:
+        """(position in the PrefixIndex, value), in prefix order."""
+        oi, ov = self._own._idx, self._own._vals
+        di = [i for t, _ in self._parts for i in t._idx]
+        dv = [(v, src) for t, src in self._parts for v in t._vals]
+        a = b = 0
+        while a < len(oi) or b < len(di):
+            if b >= len(di) or (a < len(oi) and oi[a] <= di[b]):
+                if b < len(di) and oi[a] == di[b]:
+                    b += 1
+                if ov[a] is not None:
+                    yield oi[a], ov[a]  # type: ignore[misc]
+                a += 1
+            else:
+                yield di[b], self._materialise(*dv[b])
+                b += 1
+
+    def __iter__(self) -> Iterator[IPNetwork]:
+        pf = self._u.prefixes
+        return (pf[i] for i, _ in self.entries())
+
+    def __len__(self) -> int:
+        own = self._own
+        n = sum(1 for v in own._vals if v is not None)
+        mine = set(own._idx)
+        for t, _ in self._parts:
+            n += len(t._idx) - (sum(1 for i in t._idx if i in mine) if mine else 0)
+        return n
+
+    def items(self) -> ItemsView[IPNetwork, V]:
+        pf = self._u.prefixes
+        return [(pf[i], v) for i, v in self.entries()]  # type: ignore[return-value]
+
+    def values(self) -> ValuesView[V]:
+        return [v for _, v in self.entries()]  # type: ignore[return-value]
+
+    def __repr__(self) -> str:
+        return "CohortTable({" + ", ".join(f"{k!r}: {v!r}" for k, v in self.items()) + "})"
+
+
+_ABSENT = object()

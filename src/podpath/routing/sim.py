@@ -27,8 +27,9 @@ own, with a `Decision` for each; the results are the same
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from podpath.diagnostics import Loc
@@ -38,8 +39,8 @@ from podpath.routing.bgp import BgpSpeaker, Daemon
 from podpath.routing.network import Network
 from podpath.routing.builtin import Fixed
 from podpath.routing.daemons import NO_ADVERTISE, NO_EXPORT
-from podpath.routing.policy import Direction, PolicyContext, Verdict
-from podpath.routing.rib import Decision, Path, PrefixIndex, PrefixTable
+from podpath.routing.policy import Direction, PolicyContext, Verdict, policy_key
+from podpath.routing.rib import CohortTable, Decision, Path, PrefixIndex, PrefixTable
 from podpath.routing.route import IPNetwork, Protocol, Route, RouteDest
 from podpath.routing.sessions import Session, SessionEnd, find_sessions
 
@@ -68,7 +69,7 @@ class SimResult:
     sessions: list[Session]
     tables: dict[str, Mapping[IPNetwork, list[Path]]]  # speaker id -> prefix -> paths (PrefixTable, in prefix order)
     best: dict[str, Mapping[IPNetwork, Path]]  # speaker id -> prefix -> best path (one of the table's paths)
-    fib: dict[str, list[FibEntry]]
+    fib: Mapping[str, list[FibEntry]]  # a `Fib`
     decisions: list[Decision] = field(default_factory=list)
     converged: bool = True
     steps: int = 0
@@ -86,12 +87,75 @@ class SimResult:
         return best
 
 
+class Fib(Mapping[str, list[FibEntry]]):
+    """Each host's kernel table (host -> entries: connected, static, Cilium's, then each
+    installing speaker's in prefix order), built when read. A cohort's kernel routes are kept
+    once (`_Cohort.kernel`) and given to each member not on its own for that prefix; reading
+    every host's table of a large cluster costs what it always did, the simulation does not."""
+
+    def __init__(self, base: dict[str, list[FibEntry]]) -> None:
+        self._base = base
+        self._order: dict[str, list[str]] = {}  # host -> installing speakers, in id order
+        self._own: dict[str, list[tuple[int, FibEntry]]] = {}  # speaker -> (prefix position, entry)
+        self._cohorts: dict[str, list[_Cohort]] = {}  # speaker -> its cohorts (by family)
+
+    def speaker_entries(self, sid: str) -> list[tuple[int, FibEntry]]:
+        """(prefix position, entry) of what `sid` installs, in prefix order."""
+        own = self._own.get(sid, [])
+        cs = self._cohorts.get(sid)
+        if not cs:
+            return own
+        shared: list[tuple[int, FibEntry]] = []
+        for c in sorted(cs, key=lambda c: c.fam):
+            exc = c.exceptions
+            for pi, t in c.kernel:
+                if exc and sid in exc.get(pi, ()):
+                    continue
+                shared.append((pi, FibEntry(t.route, sid, t.via_host, None, t.why)))
+        return list(heapq.merge(own, shared, key=lambda x: x[0]))
+
+    def own_entries(self, host: str) -> list[FibEntry]:
+        """The host's entries other than its cohorts' shared ones (see reach.Forwarder)."""
+        out = list(self._base.get(host, ()))
+        for sid in self._order.get(host, ()):
+            out.extend(e for _, e in self._own.get(sid, ()))
+        return out
+
+    def __getitem__(self, host: str) -> list[FibEntry]:
+        if host not in self._base and host not in self._order:
+            raise KeyError(host)
+        out = list(self._base.get(host, ()))
+        for sid in self._order.get(host, ()):
+            out.extend(e for _, e in self.speaker_entries(sid))
+        return out
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._base.keys() | self._order.keys()))
+
+    def total(self) -> int:
+        """The number of kernel routes of all hosts, without building the tables."""
+        n = sum(len(v) for v in self._base.values()) + sum(len(v) for v in self._own.values())
+        counted: set[int] = set()
+        for sid, cs in self._cohorts.items():
+            if sid not in self._own:
+                continue  # not installing
+            for c in cs:
+                n += len(c.kernel)
+                if c.id not in counted:  # members on their own do not get the shared route
+                    counted.add(c.id)
+                    n -= sum(len(c.exceptions.get(pi, ())) for pi, _ in c.kernel)
+        return n
+
+    def __len__(self) -> int:
+        return len(self._base.keys() | self._order.keys())
+
+
 class _Member:
     """One direction of one established session, for one address family: `snd` offers its best
     paths to `rcv`."""
 
     __slots__ = ("session", "snd", "rcv", "rsp", "rsid", "rhost", "local_as", "ribgp", "slot", "source", "group",
-                 "remote", "isig")
+                 "remote", "isig", "bundle")
 
     def __init__(self, session: Session, snd: SessionEnd, rcv: SessionEnd) -> None:
         self.session = session
@@ -107,6 +171,7 @@ class _Member:
         self.group: _Group = None  # type: ignore[assignment]
         self.remote = snd.remote_address
         self.isig = -1  # import signature id (see Simulator._import_signature)
+        self.bundle: _Bundle | None = None  # set when the receiver is in a cohort (Simulator._cohorts)
 
 
 _ALL = object()  # _Group.export: compute every member on its own
@@ -121,7 +186,8 @@ class _Group:
     neighbour it came from, originator) are computed one by one, as are members whose address is
     one of the sender's own (FRR's and BIRD's next hop rules compare those)."""
 
-    __slots__ = ("members", "static", "by_remote", "by_rid", "af", "peer_name", "ibgp", "daemon", "rejects")
+    __slots__ = ("members", "static", "by_remote", "by_rid", "af", "peer_name", "ibgp", "daemon", "rejects",
+                 "loop_as", "loose", "bundles")
 
     def __init__(self, members: list[_Member], sp: BgpSpeaker, fam: int, net: Network) -> None:
         self.members = members
@@ -140,6 +206,18 @@ class _Group:
         if af is not None:
             own.add(af.next_hop_address)
         self.static = {m for m in members if m.remote in own}
+        # Every receiver rejects whatever it is sent: all Cilium (>= 1.16, rejects every received
+        # path), or all with one AS `loop_as` and no allowas-in, where nothing on the way can take
+        # an AS out of the path (no policy, or a trivial one): a path naming that AS is refused.
+        self.loop_as: int | None = None
+        recv_afs = [m.rcv.peer.afs.get(fam) for m in members]
+        if all(m.rsp.daemon is Daemon.CILIUM and not m.rsp.options.accepts_received for m in members):
+            self.rejects = True
+        elif (len({m.local_as for m in members}) == 1 and all(a is None or not a.allowas_in for a in recv_afs)
+              and (pol is None or getattr(pol, "trivial", False))):
+            self.loop_as = members[0].local_as
+        self.loose: list[_Member] = list(members)  # members not in a bundle (see Simulator._cohorts)
+        self.bundles: list[_Bundle] = []
         self.by_remote: dict[object, list[_Member]] = {}
         self.by_rid: dict[object, list[_Member]] = {}
         for m in members:
@@ -153,6 +231,8 @@ class _Group:
             return True
         comms = path.route.communities
         if comms and (NO_ADVERTISE in comms or (NO_EXPORT in comms and not self.ibgp)):
+            return True
+        if self.loop_as is not None and path.route.as_path.contains(self.loop_as):
             return True
         if self.daemon is Daemon.BIRD:
             return (not path.local and path.peer_name == self.peer_name) or self.af.export_policy is None or (
@@ -187,7 +267,7 @@ def _export_key(session: Session, end: SessionEnd, fam: int, net: Network) -> tu
     """What export_path reads of one end besides its remote address and router-id (see _Group)."""
     af = end.peer.afs.get(fam)
     pol = af.export_policy if af is not None else None
-    afk = None if af is None else (id(pol), af.next_hop_self, af.next_hop_keep, af.rr_client, af.extended_next_hop,
+    afk = None if af is None else (policy_key(pol), af.next_hop_self, af.next_hop_keep, af.rr_client, af.extended_next_hop,
                                     af.default_local_pref, af.next_hop_address)
     link = net.host(end.speaker.host).on_link(end.remote_address) if end.remote_address is not None else None
     ctx_dependent = pol is not None and not getattr(pol, "trivial", False)
@@ -198,11 +278,76 @@ def _export_key(session: Session, end: SessionEnd, fam: int, net: Network) -> tu
             (end.remote_address, end.remote_asn) if ctx_dependent else None)
 
 
+class _Cohort:
+    """Speakers that, for one address family, receive from the same senders in the same update
+    groups, import and select the same way, install to the kernel the same way and refuse the
+    same paths on export (see Simulator._cohorts). For each prefix they share one default state
+    (template paths per slot position, a best path) until something sets one apart: it
+    originates the prefix, a route names its AS, address, router-id or cluster, a sender
+    computes its route on its own, or the default best would be exported (the cohort "explodes":
+    every member goes on alone for that prefix). Results are stored once per cohort and read
+    per member through `rib.CohortTable`."""
+
+    __slots__ = ("id", "fam", "members", "rep", "sources", "slot_pos", "bundles_in", "tables", "best", "kernel",
+                 "exceptions", "quiet_key", "host_of")
+
+    def __init__(self, cid: int, fam: int, members: list[str]) -> None:
+        self.id = cid
+        self.fam = fam
+        self.members = members
+        self.rep = members[0]
+        self.sources: dict[str, tuple[str, ...]] = {}  # member -> its source per slot position
+        self.slot_pos: dict[str, list[str]] = {}  # member -> its Adj-RIB-In slot per position
+        self.bundles_in: list[_Bundle] = []
+        self.tables: PrefixTable[object] = None  # type: ignore[assignment]
+        self.best: PrefixTable[object] = None  # type: ignore[assignment]
+        self.kernel: list[tuple[int, FibEntry]] = []  # default kernel entries (source: the representative)
+        self.exceptions: dict[int, set[str]] = {}  # prefix position -> members simulated on their own
+        self.quiet_key = 0
+        self.host_of: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return f"_Cohort({self.id}, ipv{self.fam}, {len(self.members)} members)"
+
+
+class _Bundle:
+    """The members of one update group that go to one cohort, one per cohort member, all at the
+    same slot position: the group's route is delivered to the cohort's default state once."""
+
+    __slots__ = ("cohort", "pos", "members", "of", "isig", "uniform_as", "by_as", "by_host", "by_rid",
+                 "by_cluster", "sender")
+
+    def __init__(self, cohort: _Cohort, pos: int, members: list[_Member], sender: str,
+                 speakers: dict[str, BgpSpeaker]) -> None:
+        self.cohort = cohort
+        self.pos = pos
+        self.members = members
+        self.sender = sender
+        self.of = {m.rsid: m for m in members}
+        self.isig = members[0].isig
+        ases = {m.local_as for m in members}
+        # One AS for all: a route naming it is imported the same way by every member (once).
+        self.uniform_as = next(iter(ases)) if len(ases) == 1 else None
+        self.by_as: dict[int, list[_Member]] = {}
+        self.by_host: dict[str, list[_Member]] = {}
+        self.by_rid: dict[str, list[_Member]] = {}
+        self.by_cluster: dict[str, list[_Member]] = {}
+        for m in members:
+            self.by_as.setdefault(m.local_as, []).append(m)
+            self.by_host.setdefault(m.rhost, []).append(m)
+            sp = speakers[m.rsid]
+            if sp.router_id:
+                self.by_rid.setdefault(str(sp.router_id), []).append(m)
+            cl = sp.options.cluster_id or sp.router_id
+            if cl:
+                self.by_cluster.setdefault(str(cl), []).append(m)
+
+
 class Simulator:
     def __init__(self, speakers: list[BgpSpeaker], net: Network, extra_fib: dict[str, list[FibEntry]] | None = None,
                  trace: set[IPNetwork] | None = None, max_steps: int | None = None,
                  only: set[IPNetwork] | None = None, unmodelled: dict[str, str] | None = None,
-                 groups: bool = True, reverse: bool = False) -> None:
+                 groups: bool = True, reverse: bool = False, cohorts: bool = True) -> None:
         self.speakers = {s.id: s for s in sorted(speakers, key=lambda s: s.id)}
         # Reverse: the same rules, events in another order (originators, and each speaker's peers,
         # taken last-first). Where BGP has more than one stable outcome, this one may differ.
@@ -219,6 +364,11 @@ class Simulator:
         # Update groups and shared imports. Off: every session end is computed on its own, as are
         # the traced prefixes (their decisions name each peer); the results are the same.
         self.groups = groups
+        # Cohorts (see _Cohort): receivers in the same state share it. Off, or with groups off,
+        # every speaker is simulated on its own; the results are the same.
+        self.use_cohorts = cohorts and groups
+        self._cohort_of: dict[tuple[str, int], _Cohort] = {}
+        self.cohorts: list[_Cohort] = []
         self._addr_hosts: dict[object, set[str]] = {}
 
     def _record(self, prefix: IPNetwork, d: Decision) -> None:
@@ -257,10 +407,70 @@ class Simulator:
         host = self.net.host(sp.host)
         pol = af.import_policy if af is not None else None
         ctx = None if pol is None or getattr(pol, "trivial", False) else daemons._ctx(end, Direction.IMPORT)
-        afk = None if af is None else (af.allowas_in, af.gateway, af.default_local_pref, af.rr_client, id(pol))
+        afk = None if af is None else (af.allowas_in, af.gateway, af.default_local_pref, af.rr_client, policy_key(pol))
         return (sp.daemon, sp.options.accepts_received, sp.options.ebgp_requires_policy, end.peer.name, end.ibgp,
                 end.remote_address, end.remote_router_id, end.single_hop, end.ifname, afk, host.connected_id(),
                 id(host.static) if host.static.routes else None, ctx)
+
+    def _cohorts(self, members: dict[tuple[str, int], list[_Member]], importers: dict[str, object]) -> None:
+        """Group speakers into cohorts and each update group's members into bundles (see _Cohort).
+        Only what the members cannot differ in goes into the signature; what they may differ in
+        (their AS, addresses, router-id, cluster-id) is checked route by route."""
+        incoming: dict[tuple[str, int], list[_Member]] = {}
+        for (sid, fam), ms in members.items():
+            for m in ms:
+                incoming.setdefault((m.rsid, fam), []).append(m)
+        by_sig: dict[tuple[object, ...], list[tuple[str, list[_Member]]]] = {}
+        for (rsid, fam), inc in incoming.items():
+            sp = self.speakers[rsid]
+            if rsid in importers or sp.imports:
+                continue
+            if any(e.source == rsid for e in self.extra_fib.get(sp.host, ())):
+                continue
+            inc.sort(key=lambda m: m.slot)
+            seq: list[tuple[object, ...]] = []
+            seen: dict[str, int] = {}
+            for m in inc:
+                snd = m.snd.speaker
+                k = seen[snd.id] = seen.get(snd.id, -1) + 1
+                if snd.host != sp.host:
+                    seq.append(("x", snd.id, k, m.isig, id(m.group)))
+                else:  # a sender on the member's own host: it only ever reaches this one member
+                    seq.append(("l", snd.daemon, snd.vrf, m.snd.peer.name, k))
+            host = self.net.host(sp.host)
+            sig = (fam, sp.daemon, sp.vrf, repr(sp.options), sp.installs_to_kernel, policy_key(sp.kernel_export),
+                   sp.kernel_metric, host.connected_id(), id(host.static) if host.static.routes else None,
+                   self._quiet_sig.get((rsid, fam)), tuple(seq))
+            by_sig.setdefault(sig, []).append((rsid, inc))
+        for sig, group in sorted(by_sig.items(), key=lambda kv: kv[1][0][0]):
+            if len(group) < 2:
+                continue
+            group.sort(key=lambda x: x[0])
+            fam = sig[0]
+            c = _Cohort(len(self.cohorts), fam, [sid for sid, _ in group])  # type: ignore[arg-type]
+            c.quiet_key = self._quiet_sig.get((c.rep, fam), -1)
+            self.cohorts.append(c)
+            for sid, inc in group:
+                self._cohort_of[(sid, fam)] = c
+                c.sources[sid] = tuple(m.source for m in inc)
+                c.slot_pos[sid] = [m.slot for m in inc]
+                c.host_of[sid] = self.speakers[sid].host
+            # Bundles: per slot position fed by another host, the members of that sender's group.
+            first = group[0][1]
+            for pos, m0 in enumerate(first):
+                if m0.snd.speaker.host == self.speakers[c.rep].host:
+                    continue
+                ms = [inc[pos] for _, inc in group]
+                g = m0.group
+                b = _Bundle(c, pos, ms, m0.snd.speaker.id, self.speakers)
+                g.bundles.append(b)
+                c.bundles_in.append(b)
+                for m in ms:
+                    m.bundle = b
+        for gs in self._groups_of.values():
+            for g in gs:
+                if g.bundles:
+                    g.loose = [m for m in g.members if m.bundle is None]
 
     # ------------------------------------------------------------------------------------------ run
     def run(self) -> SimResult:
@@ -277,7 +487,7 @@ class Simulator:
         self._quiet_sig: dict[tuple[str, int], int] = {}
         for k, gs in self._groups_of.items():
             sig = tuple((g.rejects, g.daemon, g.peer_name, g.ibgp, g.af is not None and g.af.export_policy is None,
-                         g.af is not None and g.af.rr_client) for g in gs)
+                         g.af is not None and g.af.rr_client, g.loop_as) for g in gs)
             self._quiet_sig[k] = qsigs.setdefault(sig, len(qsigs))
         for name, h in self.net.hosts.items():
             for a in h.addresses:
@@ -289,6 +499,8 @@ class Simulator:
                             and o.vrf == vi.source_table and o is not sp), None)
                 if src is not None:
                     importers.setdefault(src.id, []).append((sp, vi))
+        if self.use_cohorts:
+            self._cohorts(members, importers)
         local: dict[IPNetwork, dict[str, list[Path]]] = {}
         starts: dict[IPNetwork, list[str]] = {}
         n_start = 0
@@ -312,6 +524,9 @@ class Simulator:
         universe = PrefixIndex(local)
         tables: dict[str, PrefixTable[list[Path]]] = {sid: PrefixTable(universe) for sid in self.speakers}
         best: dict[str, PrefixTable[Path]] = {sid: PrefixTable(universe) for sid in self.speakers}
+        for c in self.cohorts:
+            c.tables = PrefixTable(universe)
+            c.best = PrefixTable(universe)
         # Prefixes are independent: each is run to its fixed point on its own, in prefix order.
         # Within a prefix the worklist is FIFO as before, so the order of events is the same.
         for pi, prefix in enumerate(universe.prefixes):
@@ -321,6 +536,15 @@ class Simulator:
                 for sid, ps in local[prefix].items():
                     tables[sid]._append(pi, list(ps))
         fib = self._fib(best)
+        if self.cohorts:
+            parts: dict[str, list[_Cohort]] = {}
+            for c in self.cohorts:  # in family order, like the prefixes
+                for sid in c.members:
+                    parts.setdefault(sid, []).append(c)
+            for sid, cs in parts.items():
+                cs.sort(key=lambda c: c.fam)
+                tables[sid] = CohortTable(tables[sid], [(c.tables, c.sources[sid]) for c in cs], False)  # type: ignore[assignment]
+                best[sid] = CohortTable(best[sid], [(c.best, c.sources[sid]) for c in cs], True)  # type: ignore[assignment]
         return SimResult(self.speakers, sessions, tables, best, fib, self.decisions, self.converged,  # type: ignore[arg-type]
                          self.steps, self.cache.misses, self.cache.hits)
 
@@ -343,22 +567,241 @@ class Simulator:
         rib: dict[str, dict[str, Path]] = {}
         best: dict[str, Path] = {}
         sent: dict[_Member, Route] = {}
-        # (id(wire), sender host) -> (wire, {import signature: path or None}): one import per signature and wire
-        imported: dict[tuple[int, str], tuple[Route, dict[int, Path | None]]] = {}
-        queue: deque[str] = deque(reversed(start) if self.reverse else start)
-        queued: set[str] = set(start)
+        # id(wire) -> (wire, AS counts, cluster list?, originator?, hosts owning the next hop,
+        #               {import signature: path or None}): one import per signature and wire
+        winfo: dict[int, tuple[Route, dict[int, int], bool, bool, object, dict[int, Path | None]]] = {}
+        queue: deque[object] = deque(reversed(start) if self.reverse else start)
+        queued: set[object] = set(start)
         speakers = self.speakers
         limit = self.limit
         groups_of = self._groups_of
         last_cands: dict[str, list[Path]] = {}  # each speaker's candidates when it was last processed
         n_sent: dict[str, int] = {}  # routes each speaker currently has out on its sessions
+        # Cohorts (fast mode only): the shared state of the members not on their own.
+        cohort_of = self._cohort_of if fast else {}
+        exc: dict[_Cohort, set[str]] = {}  # members on their own for this prefix
+        exploded: set[_Cohort] = set()
+        drib: dict[_Cohort, dict[int, Path]] = {}  # slot position -> template path
+        dbest: dict[_Cohort, tuple[int, Path]] = {}
+        dlast: dict[_Cohort, list[tuple[int, Path]]] = {}
+        dsent: dict[_Bundle, Route] = {}
+        dsent_of: dict[_Cohort, dict[_Bundle, Route]] = {}  # the same, by cohort
+        if cohort_of:
+            for sid in start:
+                c0 = cohort_of.get((sid, fam))
+                if c0 is not None:
+                    exc.setdefault(c0, set()).add(sid)
+
+        def info(wire: Route, sender_host: str) -> tuple[Route, dict[int, int], bool, bool, object, dict[int, Path | None]]:
+            """What the route says about identities (loop, martian, reflection checks), once per wire."""
+            w = winfo.get(id(wire))
+            if w is None or w[0] is not wire:
+                nh = wire.next_hop
+                w = winfo[id(wire)] = (wire, wire.as_path.counts(), bool(wire.cluster_list),
+                                       wire.originator_id is not None,
+                                       addr_hosts.get(nh, _NONE) if nh is not None else _NONE, {})
+            return w
+
+        def split(sid: str, c: _Cohort) -> None:
+            """`sid` leaves its cohort's shared state for this prefix and goes on alone from it."""
+            e = exc.get(c)
+            if e is None:
+                e = exc[c] = set()
+            e.add(sid)
+            srcs = c.sources[sid]
+            d = drib.get(c)
+            if d:
+                slots = c.slot_pos[sid]
+                r = rib.get(sid)
+                if r is None:
+                    r = rib[sid] = {}
+                for pos, t in d.items():
+                    r[slots[pos]] = Path.with_source(t, srcs[pos])
+            db = dbest.get(c)
+            if db is not None:
+                best[sid] = Path.with_source(db[1], srcs[db[0]])
+            for b, w in dsent_of.get(c, {}).items():  # what the shared state was sent, as if to the member
+                sent[b.of[sid]] = w
+                n_sent[b.sender] = n_sent.get(b.sender, 0) + 1
+            if sid not in queued:
+                queued.add(sid)
+                queue.append(sid)
+
+        def explode(c: _Cohort) -> None:
+            e = exc.get(c, ())
+            for sid in c.members:
+                if sid not in e:
+                    split(sid, c)
+            exploded.add(c)
+
+        def deliver(m: _Member, wire: Route | None, sender_host: str) -> None:
+            """`wire` (None: withdrawn) arrives over `m`, at a speaker simulated on its own."""
+            rsid = m.rsid
+            if cohort_of:
+                c = cohort_of.get((rsid, fam))
+                if c is not None and rsid not in exc.get(c, ()):
+                    split(rsid, c)
+            prev = sent.get(m)
+            if wire is prev or (prev is not None and wire == prev):
+                return
+            sid = m.snd.speaker.id
+            rslot = rib.get(rsid)
+            if rslot is None:
+                rslot = rib[rsid] = {}
+            if wire is None:
+                del sent[m]
+                n_sent[sid] -= 1
+                rslot.pop(m.slot, None)
+            else:
+                if prev is None:
+                    n_sent[sid] = n_sent.get(sid, 0) + 1
+                sent[m] = wire
+                path: Path | None
+                if fast:
+                    _, counts, any_hit, orig, nh_hosts, by_sig = info(wire, sender_host)
+                    # A route that names the receiver's own AS, addresses or router-id (loop,
+                    # martian and reflection checks) is imported on its own.
+                    if any_hit or m.local_as in counts or m.rhost in nh_hosts or (orig and m.ribgp):  # type: ignore[operator]
+                        path = import_path(m.rsp, m.rcv, m.session, wire, net, cache, sender_host)[0]
+                    else:
+                        tmpl = by_sig.get(m.isig, _MISSING)
+                        if tmpl is _MISSING:
+                            path = by_sig[m.isig] = import_path(m.rsp, m.rcv, m.session, wire, net, cache,
+                                                                sender_host)[0]
+                        elif tmpl is None:
+                            path = None
+                        else:  # Path.with_source, inlined
+                            path = new_path(Path)
+                            path.route = tmpl.route  # type: ignore[union-attr]
+                            path.source = m.source
+                            path.attrs = tmpl.attrs  # type: ignore[union-attr]
+                else:
+                    path, dec = import_path(m.rsp, m.rcv, m.session, wire, net, cache, sender_host)
+                    self._record(prefix, dec)
+                if path is None:
+                    rslot.pop(m.slot, None)
+                else:
+                    rslot[m.slot] = path
+            if rsid not in queued:
+                queued.add(rsid)
+                queue.append(rsid)
+
+        def deliver_bundle(b: _Bundle, wire0: Route | None, excl: object, sp: BgpSpeaker, new: Path | None) -> None:
+            """The group's route to a cohort: once to the shared state, one by one to the members on
+            their own (already, computed apart by the group, or named by the route)."""
+            c = b.cohort
+            host = sp.host
+            if excl is _ALL and c not in exploded:
+                explode(c)
+            if c in exploded:
+                for m in b.members:
+                    w = wire0 if excl is not _ALL and m not in excl else (  # type: ignore[operator]
+                        None if new is None else export_path(sp, m.snd, m.rcv, m.session, new, net, cache)[0])
+                    deliver(m, w, host)
+                return
+            own: list[_Member] = [m for m in excl if m.bundle is b]  # type: ignore[attr-defined]
+            e = exc.get(c)
+            if e:
+                own += [b.of[x] for x in e]
+            all_hit = False
+            w = None
+            if wire0 is not None:
+                w = info(wire0, host)
+                counts = w[1]
+                if w[2]:
+                    for cl in wire0.cluster_list:
+                        own += b.by_cluster.get(str(cl), ())
+                if w[3] and b.members[0].ribgp:
+                    own += b.by_rid.get(str(wire0.originator_id), ())
+                if b.uniform_as is None:
+                    for a in counts:
+                        hit = b.by_as.get(a)
+                        if hit:
+                            own += hit
+                else:
+                    all_hit = b.uniform_as in counts
+                for h in w[4]:  # type: ignore[attr-defined]
+                    hit = b.by_host.get(h)
+                    if hit:
+                        own += hit
+            mine = set()
+            for m in own:
+                if m not in mine:
+                    mine.add(m)
+                    deliver(m, export_path(sp, m.snd, m.rcv, m.session, new, net, cache)[0]
+                            if new is not None and m in excl else wire0, host)  # type: ignore[operator]
+            prev = dsent.get(b)
+            if wire0 is prev or (prev is not None and wire0 == prev):
+                return
+            d = drib.get(c)
+            if d is None:
+                d = drib[c] = {}
+            ds = dsent_of.get(c)
+            if ds is None:
+                ds = dsent_of[c] = {}
+            if wire0 is None:
+                del dsent[b]
+                del ds[b]
+                n_sent[b.sender] -= 1
+                d.pop(b.pos, None)
+            else:
+                if prev is None:
+                    n_sent[b.sender] = n_sent.get(b.sender, 0) + 1
+                dsent[b] = ds[b] = wire0
+                rep = next((m for m in b.members if m not in mine and m.rsid not in exc.get(c, ())), None)
+                if rep is None:  # every member is on its own
+                    d.pop(b.pos, None)
+                    return
+                if all_hit:  # the route names the AS every member has: imported the same way by all
+                    path = import_path(rep.rsp, rep.rcv, rep.session, wire0, net, cache, host)[0]
+                else:
+                    by_sig = w[5]  # type: ignore[index]
+                    path = by_sig.get(b.isig, _MISSING)  # type: ignore[assignment]
+                    if path is _MISSING:
+                        path = by_sig[b.isig] = import_path(rep.rsp, rep.rcv, rep.session, wire0, net, cache, host)[0]
+                if path is None:
+                    d.pop(b.pos, None)
+                else:
+                    d[b.pos] = path
+            if c not in queued:
+                queued.add(c)
+                queue.append(c)
+
         while queue:
             self.steps += 1
             if self.steps > limit:
                 self.converged = False
                 break
-            sid = queue.popleft()
-            queued.discard(sid)
+            item = queue.popleft()
+            queued.discard(item)
+            if item.__class__ is _Cohort:
+                c = item  # type: ignore[assignment]
+                if c in exploded:
+                    continue
+                d = drib.get(c)
+                pairs = sorted(d.items()) if d else []
+                dlast[c] = pairs
+                paths = [t for _, t in pairs]
+                rep_sp = speakers[c.rep]
+                new = select(rep_sp, paths)
+                old = dbest.get(c)
+                if new is None:
+                    dbest.pop(c, None)
+                    continue  # the shared state never sends: nothing to withdraw
+                pos = pairs[next(i for i, t in enumerate(paths) if t is new)][0]
+                if old is not None and old[0] == pos and old[1].ident()[1:] == new.ident()[1:]:
+                    continue
+                qk = (c.quiet_key, id(new.attrs), id(new.route))
+                q = quiet.get(qk)
+                if q is None:
+                    q = quiet[qk] = (all(g.quiet_none(new) for g in groups_of.get((c.rep, fam), ())), new.attrs,
+                                     new.route)
+                if q[0]:
+                    dbest[c] = (pos, new)
+                    continue
+                explode(c)  # its members would send: each goes on alone (from the old best)
+                continue
+            sid = item  # type: ignore[assignment]
             sp = speakers[sid]
             mine = local.get(sid)
             slot = rib.get(sid)
@@ -390,83 +833,28 @@ class Simulator:
                         q = quiet[qk] = (all(g.quiet_none(new) for g in groups_of[(sid, fam)]), new.attrs, new.route)
                     if q[0]:
                         ms = ()
-            group_wire: dict[_Group, tuple[Route | None, object]] = {}
-            last_wire: Route | None = None
-            last_g = None
-            wire0: Route | None = None
-            excl: object = _ALL
-            for m in (reversed(ms) if self.reverse else ms):
-                if new is None:
-                    wire = None
-                elif not fast:
-                    wire, dec = export_path(sp, m.snd, m.rcv, m.session, new, net, cache)
-                    self._record(prefix, dec)
-                else:
-                    g = m.group
-                    if g is not last_g:
-                        last_g = g
-                        gw = group_wire.get(g)
-                        if gw is None:
-                            gw = group_wire[g] = g.export(sp, new, net, cache)
-                        wire0, excl = gw
-                    if excl is _ALL or m in excl:  # type: ignore[operator]
-                        wire = export_path(sp, m.snd, m.rcv, m.session, new, net, cache)[0]
+            if not fast:
+                for m in (reversed(ms) if self.reverse else ms):
+                    if new is None:
+                        wire = None
                     else:
-                        wire = wire0
-                prev = sent.get(m)
-                if wire is prev or (prev is not None and wire == prev):
-                    continue
-                rsid = m.rsid
-                rslot = rib.get(rsid)
-                if rslot is None:
-                    rslot = rib[rsid] = {}
-                if wire is None:
-                    del sent[m]
-                    n_sent[sid] -= 1
-                    rslot.pop(m.slot, None)
-                else:
-                    if prev is None:
-                        n_sent[sid] = n_sent.get(sid, 0) + 1
-                    sent[m] = wire
-                    path: Path | None
-                    if fast:
-                        if wire is not last_wire:  # what the route says about identities, once per wire
-                            last_wire = wire
-                            counts = wire.as_path.counts()
-                            any_hit = bool(wire.cluster_list)
-                            orig = wire.originator_id is not None
-                            nh = wire.next_hop
-                            nh_hosts = addr_hosts.get(nh, _NONE) if nh is not None else _NONE
-                            entry = imported.get((id(wire), sp.host))
-                            if entry is None:  # the wire is kept: its id is part of the key
-                                entry = imported[(id(wire), sp.host)] = (wire, {})
-                            by_sig = entry[1]
-                        # A route that names the receiver's own AS, addresses or router-id (loop,
-                        # martian and reflection checks) is imported on its own.
-                        if any_hit or m.local_as in counts or m.rhost in nh_hosts or (orig and m.ribgp):
-                            path = import_path(m.rsp, m.rcv, m.session, wire, net, cache, sp.host)[0]
-                        else:
-                            tmpl = by_sig.get(m.isig, _MISSING)
-                            if tmpl is _MISSING:
-                                path = by_sig[m.isig] = import_path(m.rsp, m.rcv, m.session, wire, net, cache,
-                                                                    sp.host)[0]
-                            elif tmpl is None:
-                                path = None
-                            else:  # Path.with_source, inlined
-                                path = new_path(Path)
-                                path.route = tmpl.route  # type: ignore[union-attr]
-                                path.source = m.source
-                                path.attrs = tmpl.attrs  # type: ignore[union-attr]
-                    else:
-                        path, dec = import_path(m.rsp, m.rcv, m.session, wire, net, cache, sp.host)
+                        wire, dec = export_path(sp, m.snd, m.rcv, m.session, new, net, cache)
                         self._record(prefix, dec)
-                    if path is None:
-                        rslot.pop(m.slot, None)
+                    deliver(m, wire, sp.host)
+            elif ms:
+                gs = groups_of[(sid, fam)]
+                for g in (reversed(gs) if self.reverse else gs):
+                    if new is None:
+                        wire0, excl = None, _NONE
                     else:
-                        rslot[m.slot] = path
-                if rsid not in queued:
-                    queued.add(rsid)
-                    queue.append(rsid)
+                        wire0, excl = g.export(sp, new, net, cache)
+                    for m in (reversed(g.loose) if self.reverse else g.loose):
+                        if new is not None and (excl is _ALL or m in excl):  # type: ignore[operator]
+                            deliver(m, export_path(sp, m.snd, m.rcv, m.session, new, net, cache)[0], sp.host)
+                        else:
+                            deliver(m, wire0, sp.host)
+                    for b in (reversed(g.bundles) if self.reverse else g.bundles):
+                        deliver_bundle(b, wire0, excl, sp, new)
             for dst, vi in importers.get(sid, ()) if importers else ():
                 dslot = rib.get(dst.id)
                 if dslot is None:
@@ -514,11 +902,38 @@ class Simulator:
             t = best_out[sid]  # type: ignore[assignment]
             t._idx.append(pi)
             t._vals.append(path)  # type: ignore[arg-type]
+        for c, d in drib.items():
+            if c in exploded or not d:
+                continue
+            pairs = dlast.get(c) if self.converged else None
+            if pairs is None:
+                pairs = sorted(d.items())
+            if not pairs:
+                continue
+            db = dbest.get(c)
+            i = -1 if db is None else next(k for k, (pos, _) in enumerate(pairs) if pos == db[0])
+            entry = (pairs, i)
+            c.tables._append(pi, entry)
+            if db is not None:
+                c.best._append(pi, entry)
+            e = exc.get(c)
+            if e:
+                c.exceptions[pi] = e
+                for sid in e:  # hide the shared state where the member went on alone
+                    t = tables[sid]
+                    if not t._idx or t._idx[-1] != pi:
+                        t._idx.append(pi)
+                        t._vals.append(None)  # type: ignore[arg-type]
+                    if db is not None:
+                        t = best_out[sid]  # type: ignore[assignment]
+                        if not t._idx or t._idx[-1] != pi:
+                            t._idx.append(pi)
+                            t._vals.append(None)  # type: ignore[arg-type]
         self.bestc.clear()
 
     # ------------------------------------------------------------------------------------------ kernel
-    def _fib(self, best: dict[str, PrefixTable[Path]]) -> dict[str, list[FibEntry]]:
-        fib: dict[str, list[FibEntry]] = {}
+    def _fib(self, best: dict[str, PrefixTable[Path]]) -> "Fib":
+        base: dict[str, list[FibEntry]] = {}
         for host in sorted(self.net.hosts):
             entries: list[FibEntry] = []
             h = self.net.hosts[host]
@@ -529,78 +944,98 @@ class Simulator:
             for r in h.static.routes:
                 entries.append(FibEntry(r, "static", loc=r.loc))
             entries.extend(self.extra_fib.get(host, []))
-            fib[host] = entries
-        kctx = PolicyContext(Direction.EXPORT, protocol_name="kernel")
-        memo: dict[tuple[object, ...], tuple[Route, KernelRoute | None, str | None, object]] = {}
-        nh_hosts: dict[int, tuple[Route, set[str]]] = {}
-        hostkeys: dict[tuple[object, ...], int] = {}
+            base[host] = entries
+        fib = Fib(base)
+        self._kctx = PolicyContext(Direction.EXPORT, protocol_name="kernel")
+        self._kmemo: dict[tuple[object, ...], tuple[Route, KernelRoute | None, str | None, object]] = {}
+        self._nh_hosts: dict[int, tuple[Route, set[str]]] = {}
+        self._hostkeys: dict[tuple[object, ...], int] = {}
         for sp in self.speakers.values():
             if not sp.installs_to_kernel:
                 continue
-            entries = fib.setdefault(sp.host, [])
-            have = {e.route.dst for e in entries if e.source == sp.id}  # what we add below has source sp.id
-            non_bgp = {e.route.dst for e in entries if e.source in ("connected", "static")}
-            host = self.net.host(sp.host)
-            hostkey = hostkeys.setdefault((host.connected_id(), id(host.static) if host.static.routes else None,
-                                           sp.kernel_metric, sp.daemon), len(hostkeys))
-            prefixes = best[sp.id]._u.prefixes
-            pol = sp.kernel_export
-            for pi, path in best[sp.id].entries():
-                prefix = prefixes[pi]
-                tracing = self.trace is not None and prefix in self.trace
-                if sp.daemon is Daemon.FRR:
-                    if path.local or not path.valid or (non_bgp and prefix in non_bgp):
-                        continue  # zebra: lower distance wins; own originations are not installed
-                    proto = "bgp"
-                elif sp.daemon is Daemon.BIRD:
-                    if pol is None:
-                        if not path.local and tracing:
-                            self._record(prefix, Decision(sp.id, "kernel", False, f"{sp.id}: no kernel protocol exports "
-                                                          "routes (BIRD's default is `export none`): the route stays in "
-                                                          "BIRD's table", sp.loc))
-                        continue
-                    r = path.route
-                    if r.protocol is Protocol.KERNEL:
-                        continue
-                    # Each speaker has its own kernel protocol: a route is evaluated once per speaker
-                    # anyway, so the result is not kept (a cache would hold one entry per route).
-                    res = pol.evaluate(r, kctx)
-                    self.cache.misses += 1
-                    if tracing:
-                        self._record(prefix, Decision(sp.id, "kernel", res.verdict is Verdict.ACCEPT,
-                                                      f"{sp.id}: kernel protocol export "
-                                                      f"{'accepts' if res.verdict is Verdict.ACCEPT else 'rejects'} the route",
-                                                      res.decided_by.loc if res.decided_by else None, res))
-                    if res.verdict is not Verdict.ACCEPT or r.protocol is Protocol.CONNECTED:
-                        continue
-                    proto = "bird"
-                else:
-                    continue
-                # The kernel route is shared by the hosts that install the same path the same way
-                # (same connected prefixes and non-BGP routes; the next hop an address of theirs or not).
-                r = path.route
-                own = False
-                if r.next_hop is not None:
-                    oh = nh_hosts.get(id(r))
-                    if oh is None:
-                        oh = nh_hosts[id(r)] = (r, self._addr_hosts.get(r.next_hop, _NONE))  # type: ignore[arg-type]
-                    own = sp.host in oh[1]
-                a = path.attrs  # unreachable, ll_host, why_invalid: shared by paths with the same attributes
-                key = (hostkey, id(r), id(a), own)
-                k = memo.get(key)
-                if k is None:
-                    e = self._kernel_entry(sp, path, proto, sp.kernel_metric)
-                    memo[key] = (r, None if e is None else e.route, None if e is None else e.via_host, a)
-                elif k[1] is None:
-                    e = None
-                else:
-                    e = FibEntry(k[1], sp.id, k[2], None, a.why_invalid if k[1].type != "unicast" else "")
-                if e is not None and not (have and e.route.dst in have):
-                    entries.append(e)
-                    if tracing:
-                        self._record(prefix, Decision(sp.id, "kernel", True, f"{sp.host}: installed "
-                                                      f"{e.route.describe()} (from {sp.id})"))
+            fib._order.setdefault(sp.host, []).append(sp.id)
+            have = {e.route.dst for e in base.get(sp.host, ()) if e.source == sp.id}
+            fib._own[sp.id] = self._kernel_entries(sp, best[sp.id].entries(), best[sp.id]._u.prefixes, have)
+        for c in self.cohorts:
+            sp = self.speakers[c.rep]
+            if not sp.installs_to_kernel:
+                continue
+            c.kernel = self._kernel_entries(sp, ((i, cands[k][1]) for i, (cands, k) in c.best.entries()),
+                                            c.best._u.prefixes, set())
+            for sid in c.members:
+                fib._cohorts.setdefault(sid, []).append(c)
         return fib
+
+    def _kernel_entries(self, sp: BgpSpeaker, entries: Iterator[tuple[int, Path | None]], prefixes: list[IPNetwork],
+                        have: set[IPNetwork]) -> list[tuple[int, FibEntry]]:
+        """The kernel routes `sp` installs from its best paths, with their prefix positions."""
+        out: list[tuple[int, FibEntry]] = []
+        host = self.net.host(sp.host)
+        non_bgp = {n for n, ifname, _ in host.connected if ifname != "lo"} | {r.dst for r in host.static.routes}
+        hostkey = self._hostkeys.setdefault((host.connected_id(), id(host.static) if host.static.routes else None,
+                                             sp.kernel_metric, sp.daemon), len(self._hostkeys))
+        pol = sp.kernel_export
+        kctx = self._kctx
+        memo = self._kmemo
+        nh_hosts = self._nh_hosts
+        for pi, path in entries:
+            if path is None:
+                continue
+            prefix = prefixes[pi]
+            tracing = self.trace is not None and prefix in self.trace
+            if sp.daemon is Daemon.FRR:
+                if path.local or not path.valid or (non_bgp and prefix in non_bgp):
+                    continue  # zebra: lower distance wins; own originations are not installed
+                proto = "bgp"
+            elif sp.daemon is Daemon.BIRD:
+                if pol is None:
+                    if not path.local and tracing:
+                        self._record(prefix, Decision(sp.id, "kernel", False, f"{sp.id}: no kernel protocol exports "
+                                                      "routes (BIRD's default is `export none`): the route stays in "
+                                                      "BIRD's table", sp.loc))
+                    continue
+                r = path.route
+                if r.protocol is Protocol.KERNEL:
+                    continue
+                # Each speaker has its own kernel protocol: a route is evaluated once per speaker
+                # anyway, so the result is not kept (a cache would hold one entry per route).
+                res = pol.evaluate(r, kctx)
+                self.cache.misses += 1
+                if tracing:
+                    self._record(prefix, Decision(sp.id, "kernel", res.verdict is Verdict.ACCEPT,
+                                                  f"{sp.id}: kernel protocol export "
+                                                  f"{'accepts' if res.verdict is Verdict.ACCEPT else 'rejects'} the route",
+                                                  res.decided_by.loc if res.decided_by else None, res))
+                if res.verdict is not Verdict.ACCEPT or r.protocol is Protocol.CONNECTED:
+                    continue
+                proto = "bird"
+            else:
+                continue
+            # The kernel route is shared by the hosts that install the same path the same way
+            # (same connected prefixes and non-BGP routes; the next hop an address of theirs or not).
+            r = path.route
+            own = False
+            if r.next_hop is not None:
+                oh = nh_hosts.get(id(r))
+                if oh is None:
+                    oh = nh_hosts[id(r)] = (r, self._addr_hosts.get(r.next_hop, _NONE))  # type: ignore[arg-type]
+                own = sp.host in oh[1]
+            a = path.attrs  # unreachable, ll_host, why_invalid: shared by paths with the same attributes
+            key = (hostkey, id(r), id(a), own)
+            k = memo.get(key)
+            if k is None:
+                e = self._kernel_entry(sp, path, proto, sp.kernel_metric)
+                memo[key] = (r, None if e is None else e.route, None if e is None else e.via_host, a)
+            elif k[1] is None:
+                e = None
+            else:
+                e = FibEntry(k[1], sp.id, k[2], None, a.why_invalid if k[1].type != "unicast" else "")
+            if e is not None and not (have and e.route.dst in have):
+                out.append((pi, e))
+                if tracing:
+                    self._record(prefix, Decision(sp.id, "kernel", True, f"{sp.host}: installed "
+                                                  f"{e.route.describe()} (from {sp.id})"))
+        return out
 
     def _kernel_entry(self, sp: BgpSpeaker, path: Path, proto: str, metric: int) -> FibEntry | None:
         r = path.route

@@ -53,7 +53,7 @@ def oldest_path_ties(res: object) -> list[TimingDependence]:
             kb = key(best)[:_FRR_TIE]
             tied = []
             for p in ebgp:
-                if p is best:
+                if best is not None and p.ident() == best.ident():
                     continue
                 kp = key(p)[:_FRR_TIE]
                 if not sp.options.always_compare_med and p.route.as_path.first != best.route.as_path.first:
