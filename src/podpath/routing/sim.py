@@ -270,7 +270,7 @@ def _export_key(session: Session, end: SessionEnd, fam: int, net: Network) -> tu
     afk = None if af is None else (policy_key(pol), af.next_hop_self, af.next_hop_keep, af.rr_client, af.extended_next_hop,
                                     af.default_local_pref, af.next_hop_address)
     link = net.host(end.speaker.host).on_link(end.remote_address) if end.remote_address is not None else None
-    ctx_dependent = pol is not None and not getattr(pol, "trivial", False)
+    ctx_dependent = pol is not None and not getattr(pol, "trivial", False) and not getattr(pol, "context_free", False)
     # The policy context holds the peer's AS and address: shared only if the policy cannot read it.
     return (fam in session.afs, session.af_problems.get(fam), end.peer.name, end.peer.local_as, end.ibgp,
             end.local_address, end.ifname, end.single_hop, afk, end.remote_address is None,
@@ -406,7 +406,8 @@ class Simulator:
         af = end.peer.afs.get(fam)
         host = self.net.host(sp.host)
         pol = af.import_policy if af is not None else None
-        ctx = None if pol is None or getattr(pol, "trivial", False) else daemons._ctx(end, Direction.IMPORT)
+        ctx = None if pol is None or getattr(pol, "trivial", False) or getattr(pol, "context_free", False) else \
+            daemons._ctx(end, Direction.IMPORT)
         afk = None if af is None else (af.allowas_in, af.gateway, af.default_local_pref, af.rr_client, policy_key(pol))
         return (sp.daemon, sp.options.accepts_received, sp.options.ebgp_requires_policy, end.peer.name, end.ibgp,
                 end.remote_address, end.remote_router_id, end.single_hop, end.ifname, afk, host.connected_id(),

@@ -774,3 +774,28 @@ def test_local_origination_is_inferred() -> None:
     assert not RouteMapPolicy(cfg, "L").evaluate(R("fd00::/64"), IN).accepted
     missing = RouteMapPolicy(cfg, "NOPE").evaluate(R("fd00::/64", peer=None), PolicyContext(Direction.EXPORT))
     assert not missing.accepted and "not originated" in missing.decided_by.text
+
+
+# --------------------------------------------------------------------------------------------- context
+
+def test_neighbor_policy_is_context_free_unless_it_reads_the_peer() -> None:
+    from podpath.readers.frr.policy import neighbor_outbound
+
+    base = """
+    router bgp 65000
+     neighbor NODES peer-group
+     neighbor NODES remote-as external
+     bgp listen range fd00::/64 peer-group NODES
+     address-family ipv6 unicast
+      neighbor NODES activate
+      neighbor NODES route-map OUT out
+     exit-address-family
+    !
+    route-map OUT permit 10
+     {line}
+    """
+    free = cfg_of(base.format(line="set local-preference 200"))
+    assert neighbor_outbound(free, None, "NODES").context_free
+    for line in ("match peer fd00::5", "set ipv6 next-hop peer-address", "call SUB"):
+        cfg = cfg_of(base.format(line=line) + "route-map SUB permit 10\n match peer fd00::6\n")
+        assert not neighbor_outbound(cfg, None, "NODES").context_free, line

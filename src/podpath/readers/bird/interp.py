@@ -879,6 +879,20 @@ class BirdFilterPolicy:
                 name = "route attributes"
         self.name = name
         self._consts: dict[int, Any] = config.__dict__.setdefault("_bird_consts", {})
+        self._key: Any = None
+
+    # The interpreter reads the route only (`proto`, `from`... are route attributes), never the
+    # session: the simulator need not tell peers apart for it.
+    context_free = True
+
+    @property
+    def key(self) -> Any:
+        """Structural key (see structure.py): equal for the same filter in another file."""
+        if self._key is None:
+            from podpath.readers.bird.structure import filter_key
+
+            self._key = filter_key(self.cfg, self.spec, self.dialect)
+        return self._key
 
     # -- public --
     def evaluate(self, route: Route, ctx: PolicyContext | None = None) -> PolicyResult:

@@ -32,6 +32,14 @@ class _ByFamily:
         self.parts = parts
         self.name = "kernel protocol export"
 
+    context_free = True
+
+    @property
+    def key(self) -> Any:
+        from podpath.routing.policy import policy_key
+
+        return ("by family",) + tuple((f, policy_key(p)) for f, p in sorted(self.parts.items()))
+
     def evaluate(self, route: Route, ctx: PolicyContext) -> PolicyResult:
         p = self.parts.get(route.family)
         if p is None:

@@ -821,6 +821,33 @@ class NeighborPolicy:
         return f"NeighborPolicy({self.name!r})"
 
     @property
+    def context_free(self) -> bool:
+        """True when the result cannot depend on which peer of the neighbor's group it is
+        evaluated for (the simulator then computes it once for the group): no remove-private-AS
+        or as-override (they read the peer's AS), and no route-map clause, in the map or in one it
+        calls, that reads the peer's address or the local AS (`match peer`, `match ip
+        route-source`, `set ... peer-address`, `set as-path replace`)."""
+        a = self.settings
+        if a is not None and (a.remove_private_as or a.as_override):
+            return False
+        seen: set[str] = set()
+        todo = [self.route_map.name] if self.route_map is not None else []
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            rm = self.config.route_maps.get(name)
+            for cl in rm.clauses.values() if rm is not None else ():
+                if any(m.kind in ("peer", "ip route-source", "ip route-source prefix-list") for m in cl.matches):
+                    return False
+                if any("peer-address" in s.text or s.kind == "as-path replace" for s in cl.sets):
+                    return False
+                if cl.call is not None:
+                    todo.append(cl.call.name)
+        return True
+
+    @property
     def named(self) -> bool:
         """A policy *name* is configured (all `ebgp-requires-policy` looks at)."""
         return any((self.route_map, self.prefix_list, self.filter_list, self.distribute_list))
