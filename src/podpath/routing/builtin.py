@@ -19,6 +19,11 @@ class Fixed:
     loc: Loc | None = None
     trivial = True
 
+    @property
+    def key(self) -> tuple[str, str]:
+        """Structural key (routing.policy.policy_key): the verdict is all that matters."""
+        return ("fixed", self.verdict.value)
+
     def evaluate(self, route: Route, ctx: PolicyContext) -> PolicyResult:
         step = TraceStep(self.loc, self.name, self.verdict.value)
         return PolicyResult(self.verdict, route, (step,), step)

@@ -87,3 +87,28 @@ def policy_key(policy: object) -> object:
     groups, shared imports and cohorts only share work between equal keys."""
     k = getattr(policy, "key", None)
     return ("id", id(policy)) if k is None else k
+
+
+_KEY_IDS: dict[object, int] = {}
+
+
+def policy_id(policy: object) -> object:
+    """`policy_key` made cheap to hash: a small int per distinct structural key (interned, and
+    remembered on the object), else the object's identity (valid while it lives)."""
+    pid = getattr(policy, "_policy_id", None)
+    if pid is not None:
+        return pid
+    k = getattr(policy, "key", None)
+    if k is None:
+        return ("id", id(policy))
+    pid = _KEY_IDS.setdefault(k, len(_KEY_IDS))
+    try:
+        policy._policy_id = pid  # type: ignore[attr-defined]
+    except AttributeError:
+        pass
+    return pid
+
+
+def context_free(policy: object) -> bool:
+    """The policy reads the route only, never the session (see PolicyContext)."""
+    return bool(getattr(policy, "trivial", False) or getattr(policy, "context_free", False))

@@ -39,7 +39,7 @@ from podpath.routing.bgp import BgpSpeaker, Daemon
 from podpath.routing.network import Network
 from podpath.routing.builtin import Fixed
 from podpath.routing.daemons import NO_ADVERTISE, NO_EXPORT
-from podpath.routing.policy import Direction, PolicyContext, Verdict, policy_key
+from podpath.routing.policy import Direction, PolicyContext, Verdict, context_free, policy_id
 from podpath.routing.rib import CohortTable, Decision, Path, PrefixIndex, PrefixTable
 from podpath.routing.route import IPNetwork, Protocol, Route, RouteDest
 from podpath.routing.sessions import Session, SessionEnd, find_sessions
@@ -187,7 +187,7 @@ class _Group:
     one of the sender's own (FRR's and BIRD's next hop rules compare those)."""
 
     __slots__ = ("members", "static", "by_remote", "by_rid", "af", "peer_name", "ibgp", "daemon", "rejects",
-                 "loop_as", "loose", "bundles")
+                 "loop_as", "loose", "bundles", "filter_ctx", "cache")
 
     def __init__(self, members: list[_Member], sp: BgpSpeaker, fam: int, net: Network) -> None:
         self.members = members
@@ -216,6 +216,11 @@ class _Group:
         elif (len({m.local_as for m in members}) == 1 and all(a is None or not a.allowas_in for a in recv_afs)
               and (pol is None or getattr(pol, "trivial", False))):
             self.loop_as = members[0].local_as
+        # BIRD runs the export filter on the route as it is in the table (attributes for the
+        # session come after): a filter that reads only the route refuses it for every member.
+        self.filter_ctx = daemons._ctx(end, Direction.EXPORT) if (
+            sp.daemon is Daemon.BIRD and pol is not None and context_free(pol)) else None
+        self.cache: daemons.PolicyCache | None = None  # set by the simulator
         self.loose: list[_Member] = list(members)  # members not in a bundle (see Simulator._cohorts)
         self.bundles: list[_Bundle] = []
         self.by_remote: dict[object, list[_Member]] = {}
@@ -235,8 +240,12 @@ class _Group:
         if self.loop_as is not None and path.route.as_path.contains(self.loop_as):
             return True
         if self.daemon is Daemon.BIRD:
-            return (not path.local and path.peer_name == self.peer_name) or self.af.export_policy is None or (
-                path.ibgp and self.ibgp and not (path.from_rr_client or self.af.rr_client))
+            if (not path.local and path.peer_name == self.peer_name) or self.af.export_policy is None or (
+                    path.ibgp and self.ibgp and not (path.from_rr_client or self.af.rr_client)):
+                return True
+            if self.filter_ctx is not None and self.cache is not None:
+                return self.cache.apply(self.af.export_policy, path.route, self.filter_ctx).verdict is Verdict.REJECT
+            return False
         if self.daemon is Daemon.CILIUM:
             return not path.local or self.af.export_policy is None
         return False
@@ -267,10 +276,10 @@ def _export_key(session: Session, end: SessionEnd, fam: int, net: Network) -> tu
     """What export_path reads of one end besides its remote address and router-id (see _Group)."""
     af = end.peer.afs.get(fam)
     pol = af.export_policy if af is not None else None
-    afk = None if af is None else (policy_key(pol), af.next_hop_self, af.next_hop_keep, af.rr_client, af.extended_next_hop,
+    afk = None if af is None else (policy_id(pol), af.next_hop_self, af.next_hop_keep, af.rr_client, af.extended_next_hop,
                                     af.default_local_pref, af.next_hop_address)
     link = net.host(end.speaker.host).on_link(end.remote_address) if end.remote_address is not None else None
-    ctx_dependent = pol is not None and not getattr(pol, "trivial", False) and not getattr(pol, "context_free", False)
+    ctx_dependent = pol is not None and not context_free(pol)
     # The policy context holds the peer's AS and address: shared only if the policy cannot read it.
     return (fam in session.afs, session.af_problems.get(fam), end.peer.name, end.peer.local_as, end.ibgp,
             end.local_address, end.ifname, end.single_hop, afk, end.remote_address is None,
@@ -406,9 +415,8 @@ class Simulator:
         af = end.peer.afs.get(fam)
         host = self.net.host(sp.host)
         pol = af.import_policy if af is not None else None
-        ctx = None if pol is None or getattr(pol, "trivial", False) or getattr(pol, "context_free", False) else \
-            daemons._ctx(end, Direction.IMPORT)
-        afk = None if af is None else (af.allowas_in, af.gateway, af.default_local_pref, af.rr_client, policy_key(pol))
+        ctx = None if pol is None or context_free(pol) else daemons._ctx(end, Direction.IMPORT)
+        afk = None if af is None else (af.allowas_in, af.gateway, af.default_local_pref, af.rr_client, policy_id(pol))
         return (sp.daemon, sp.options.accepts_received, sp.options.ebgp_requires_policy, end.peer.name, end.ibgp,
                 end.remote_address, end.remote_router_id, end.single_hop, end.ifname, afk, host.connected_id(),
                 id(host.static) if host.static.routes else None, ctx)
@@ -439,7 +447,7 @@ class Simulator:
                 else:  # a sender on the member's own host: it only ever reaches this one member
                     seq.append(("l", snd.daemon, snd.vrf, m.snd.peer.name, k))
             host = self.net.host(sp.host)
-            sig = (fam, sp.daemon, sp.vrf, repr(sp.options), sp.installs_to_kernel, policy_key(sp.kernel_export),
+            sig = (fam, sp.daemon, sp.vrf, repr(sp.options), sp.installs_to_kernel, policy_id(sp.kernel_export),
                    sp.kernel_metric, host.connected_id(), id(host.static) if host.static.routes else None,
                    self._quiet_sig.get((rsid, fam)), tuple(seq))
             by_sig.setdefault(sig, []).append((rsid, inc))
@@ -488,7 +496,10 @@ class Simulator:
         self._quiet_sig: dict[tuple[str, int], int] = {}
         for k, gs in self._groups_of.items():
             sig = tuple((g.rejects, g.daemon, g.peer_name, g.ibgp, g.af is not None and g.af.export_policy is None,
-                         g.af is not None and g.af.rr_client, g.loop_as) for g in gs)
+                         g.af is not None and g.af.rr_client, g.loop_as,
+                         policy_id(g.af.export_policy) if g.filter_ctx is not None else None) for g in gs)
+            for g in gs:
+                g.cache = self.cache
             self._quiet_sig[k] = qsigs.setdefault(sig, len(qsigs))
         for name, h in self.net.hosts.items():
             for a in h.addresses:

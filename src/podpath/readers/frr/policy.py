@@ -31,6 +31,8 @@ bgpd/bgp_routemap.c):
 
 from __future__ import annotations
 
+import functools
+
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -820,7 +822,7 @@ class NeighborPolicy:
     def __repr__(self) -> str:
         return f"NeighborPolicy({self.name!r})"
 
-    @property
+    @functools.cached_property
     def context_free(self) -> bool:
         """True when the result cannot depend on which peer of the neighbor's group it is
         evaluated for (the simulator then computes it once for the group): no remove-private-AS
