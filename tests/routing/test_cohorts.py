@@ -171,6 +171,10 @@ def test_cohorts_give_the_per_speaker_result(seed: int) -> None:
     assert dump(shared) == dump(alone)
     assert all_pairs(shared, net, nodes) == all_pairs(alone, net, nodes)
     assert shared.fib.total() == sum(len(v) for v in alone.fib.values())  # type: ignore[attr-defined]
+    for sid, sp in sorted(shared.speakers.items()):  # what BIRD keeps but never installs
+        host = [e.route.dst for e in alone.fib[sp.host]]
+        want = [p for p, path in alone.best[sid].items() if not path.local and p not in host]
+        assert shared.not_installed(sid) == alone.not_installed(sid) == want, sid
     # traces agree too (lookups through the cohort's shared routes)
     f1, f2 = Forwarder(shared, net), Forwarder(alone, net)
     for dst, pods in nodes[:3]:

@@ -192,10 +192,9 @@ def route_not_in_kernel(ctx: CheckContext) -> Iterator[Finding]:
         sp = res.speakers[sid]
         if sp.daemon is not Daemon.BIRD:
             continue
-        installed = {e.route.dst for e in res.fib.get(sp.host, []) if e.source == sid}
-        elsewhere = {e.route.dst for e in res.fib.get(sp.host, []) if e.source != sid}  # e.g. own pod CIDR on cilium_host
-        missing = sorted((p for p, path in table.items() if not path.local and p not in installed and p not in elsewhere),
-                         key=lambda p: (p.version, int(p.network_address), p.prefixlen))
+        # received, best, and in no kernel route of the host (not even one from another source,
+        # such as the node's own pod CIDR on cilium_host)
+        missing = res.not_installed(sid)
         if not missing:
             continue
         why = ("it has no kernel protocol export (BIRD's default is `export none`)" if sp.kernel_export is None

@@ -75,6 +75,43 @@ class SimResult:
     steps: int = 0
     policy_evaluations: int = 0
     policy_cache_hits: int = 0
+    cohorts: list["_Cohort"] = field(default_factory=list)
+
+    def not_installed(self, sid: str) -> list[IPNetwork]:
+        """Prefixes whose best path at `sid` was received (not originated there) yet are in no
+        kernel route of its host, in prefix order. Cohort members share the answer for the
+        prefixes they did not simulate on their own, so a large cluster costs what its
+        exceptions cost."""
+        table = self.best[sid]
+        sp = self.speakers[sid]
+        fib = self.fib
+        if not isinstance(table, CohortTable) or not isinstance(fib, Fib):
+            installed = {e.route.dst for e in fib.get(sp.host, [])}
+            return [p for p, path in table.items() if not path.local and p not in installed]
+        prefixes = table._u.prefixes
+        own_best = table._own
+        kernel_own = {pi for pi, _ in fib._own.get(sid, ())}
+        out: list[int] = [pi for pi, path in zip(own_best._idx, own_best._vals)
+                          if path is not None and not path.local and pi not in kernel_own]
+        for c in fib._cohorts.get(sid, ()) or [c for c in self.cohorts if sid in c.sources]:
+            exc = c.exceptions
+            out += [pi for pi in self._shared_missing(c) if sid not in exc.get(pi, ())]
+        if not out:
+            return []
+        elsewhere = {e.route.dst for e in fib._base.get(sp.host, ())}
+        for other in fib._order.get(sp.host, ()):
+            if other != sid:
+                elsewhere |= {e.route.dst for _, e in fib.speaker_entries(other)}
+        return [prefixes[pi] for pi in sorted(set(out)) if prefixes[pi] not in elsewhere]
+
+    def _shared_missing(self, c: "_Cohort") -> list[int]:
+        memo = self.__dict__.setdefault("_missing_memo", {})
+        m = memo.get(c.id)
+        if m is None:
+            kernel = {pi for pi, _ in c.kernel}
+            m = memo[c.id] = [pi for pi, (cands, i) in c.best.entries()  # type: ignore[misc]
+                              if not cands[i][1].local and pi not in kernel]
+        return m
 
     def fib_lookup(self, host: str, addr: object) -> FibEntry | None:
         best: FibEntry | None = None
@@ -558,7 +595,7 @@ class Simulator:
                 tables[sid] = CohortTable(tables[sid], [(c.tables, c.sources[sid]) for c in cs], False)  # type: ignore[assignment]
                 best[sid] = CohortTable(best[sid], [(c.best, c.sources[sid]) for c in cs], True)  # type: ignore[assignment]
         return SimResult(self.speakers, sessions, tables, best, fib, self.decisions, self.converged,  # type: ignore[arg-type]
-                         self.steps, self.cache.misses, self.cache.hits)
+                         self.steps, self.cache.misses, self.cache.hits, self.cohorts)
 
     def _prefix(self, pi: int, prefix: IPNetwork, local: dict[str, list[Path]], start: list[str],
                 members: dict[tuple[str, int], list[_Member]], importers: dict[str, list[tuple[BgpSpeaker, object]]],

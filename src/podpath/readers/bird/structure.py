@@ -13,17 +13,51 @@ from typing import Any
 
 from podpath.diagnostics import Loc
 from podpath.readers.bird import ast as A
-from podpath.readers.bird.model import BirdConfig
+from podpath.readers.bird.model import BirdConfig, Define, Filter, Function
 
 _SKIP = frozenset({"at", "loc"})
+_MEMO_TYPES = frozenset({Filter, Function, Define})
 _ADDR = (ipaddress.IPv4Address, ipaddress.IPv6Address, ipaddress.IPv4Network, ipaddress.IPv6Network)
 
 
-def _canon(x: Any, names: set[str]) -> Any:
-    """`x` without locations, as nested tuples; symbols it names are added to `names`."""
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _fields(t: type) -> tuple[str, ...] | None:
+    """Field names of a dataclass type (locations left out), once per type; None otherwise."""
+    f = _FIELDS.get(t, _FIELDS)
+    if f is _FIELDS:
+        f = tuple(x.name for x in dataclasses.fields(t) if x.name not in _SKIP) if dataclasses.is_dataclass(t) else None
+        _FIELDS[t] = f  # type: ignore[assignment]
+    return f  # type: ignore[return-value]
+
+
+def _canon(x: Any, names: set[str], memo: dict[int, tuple[Any, Any, frozenset[str]]] | None = None) -> Any:
+    """`x` without locations, as nested tuples; symbols it names are added to `names`.
+    `memo` (by object) keeps the keys of filters, functions and defines one configuration
+    uses several times."""
     t = type(x)
     if x is None or t is bool or t is str or t is int or t is float:
         return x
+    if memo is not None and t in _MEMO_TYPES:
+        hit = memo.get(id(x))
+        if hit is not None and hit[0] is x:
+            names |= hit[2]
+            return hit[1]
+        inner: set[str] = set()
+        v = _canon_obj(x, t, inner, memo)
+        memo[id(x)] = (x, v, frozenset(inner))
+        names |= inner
+        return v
+    return _canon_obj(x, t, names, memo)
+
+
+def _canon_obj(x: Any, t: type, names: set[str], memo: Any) -> Any:
+    f = _fields(t)
+    if f is not None:
+        if t is A.Name or t is A.Call:
+            names.add(x.name)
+        return (t.__name__,) + tuple(_canon(getattr(x, n), names, memo) for n in f)
     if isinstance(x, Loc):
         return None
     if isinstance(x, enum.Enum):
@@ -33,24 +67,20 @@ def _canon(x: Any, names: set[str]) -> Any:
     if isinstance(x, _ADDR):
         return (t.__name__, str(x))
     if isinstance(x, tuple):  # NamedTuples (Pair, Lc, EnumV), community lists
-        return (t.__name__,) + tuple(_canon(v, names) for v in x)
+        return (t.__name__,) + tuple(_canon(v, names, memo) for v in x)
     if isinstance(x, list):
-        return ("list",) + tuple(_canon(v, names) for v in x)
+        return ("list",) + tuple(_canon(v, names, memo) for v in x)
     if isinstance(x, (set, frozenset)):
-        return ("set",) + tuple(sorted((_canon(v, names) for v in x), key=repr))
+        return ("set",) + tuple(sorted((_canon(v, names, memo) for v in x), key=repr))
     if isinstance(x, dict):
-        return ("dict",) + tuple(sorted(((_canon(k, names), _canon(v, names)) for k, v in x.items()), key=repr))
-    if isinstance(x, (A.Name, A.Call)):
-        names.add(x.name)
-    if dataclasses.is_dataclass(x):
-        return (t.__name__,) + tuple(_canon(getattr(x, f.name), names) for f in dataclasses.fields(x)
-                                     if f.name not in _SKIP)
+        return ("dict",) + tuple(sorted(((_canon(k, names, memo), _canon(v, names, memo)) for k, v in x.items()),
+                                        key=repr))
     slots = [s for c in t.__mro__ for s in getattr(c, "__slots__", ())]
     if slots or hasattr(x, "__dict__"):
         attrs = sorted(set(slots) | set(getattr(x, "__dict__", {})))
         if any(a.startswith("__") for a in attrs):
             return ("unique", id(x))
-        return (t.__name__,) + tuple((a, _canon(getattr(x, a, None), names)) for a in attrs
+        return (t.__name__,) + tuple((a, _canon(getattr(x, a, None), names, memo)) for a in attrs
                                      if a not in _SKIP and not a.startswith("_"))
     return ("unique", id(x))  # not understood: equal to nothing else
 
@@ -59,8 +89,9 @@ def filter_key(cfg: BirdConfig, spec: Any, dialect: str) -> tuple[Any, ...]:
     """The key of a filter (`FilterSpec`, `Filter` or attribute block) of `cfg`: its statements
     and every define, function and filter it names (transitively), the custom attributes and
     the tables of the configuration, and the dialect; no locations, no file names."""
+    memo = cfg.__dict__.setdefault("_structure_memo", {})
     names: set[str] = set()
-    body = _canon(spec, names)
+    body = _canon(spec, names, memo)
     env: dict[str, Any] = {}
     todo = sorted(names)
     while todo:
@@ -71,7 +102,7 @@ def filter_key(cfg: BirdConfig, spec: Any, dialect: str) -> tuple[Any, ...]:
         parts = []
         for kind, table in (("define", cfg.defines), ("function", cfg.functions), ("filter", cfg.filters)):
             if n in table:
-                parts.append((kind, _canon(table[n], more)))
+                parts.append((kind, _canon(table[n], more, memo)))
         env[n] = tuple(parts)
         todo.extend(sorted(more - env.keys()))
     return ("bird filter", dialect, body, tuple(sorted(env.items(), key=lambda kv: kv[0])),
