@@ -35,6 +35,10 @@ class Node:
     def loc(self, value: Any) -> None:
         self.at = value
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> "Node":
+        """Syntax trees are never changed once parsed: copies of a protocol (templates) share them."""
+        return self
+
 
 # ---- expressions ---------------------------------------------------------------------------------
 

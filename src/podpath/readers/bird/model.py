@@ -41,6 +41,9 @@ class Filter:
     vars: list[A.VarDecl]
     body: A.Block
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> "Filter":
+        return self  # never changed once built: protocol copies (templates) share it
+
 
 @dataclass
 class Function:
