@@ -8,7 +8,7 @@ from typing import Iterator
 
 from podpath.checks.base import CheckContext, Finding, Fix, family_name, rule
 from podpath.routing.bgp import Daemon
-from podpath.routing.explain import explain
+from podpath.routing.explain import explain_many
 from podpath.routing.reach import Forwarder
 
 
@@ -116,14 +116,17 @@ def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
             for cidr in dst.pod_cidrs_of(fam):
                 # All pairs: delivered or not in bulk, the full trace only for those that are not.
                 lost = fwd.undelivered(cidr.value, dst.name, [src.name for src in nodes if src is not dst])
-                for src_name in lost:
-                    t = fwd.trace(src_name, cidr.value, dst.name)
+                # the trace of the first pair stands for the prefix (where it stops, why)
+                for k, src_name in enumerate(lost):
+                    t = fwd.trace(src_name, cidr.value, dst.name) if k == 0 else None
                     groups[f"{cidr.value}"].append((src_name, dst.name, cidr, t))
         # Explain each lost prefix once; group prefixes by where they are lost.
         by_cause: dict[str, list[tuple[object, list[tuple[str, str, object, object]], object]]] = defaultdict(list)
+        explained = explain_many(snap, [pairs[0][2].value for _, pairs in sorted(groups.items())],  # type: ignore[attr-defined]
+                                 hosts=False)
         for prefix_text, pairs in sorted(groups.items()):
             cidr = pairs[0][2]
-            ex = explain(snap, cidr.value)  # type: ignore[attr-defined]
+            ex = explained[cidr.value]  # type: ignore[attr-defined]
             stop = ex.key_stop(pairs[0][3].stop, res.speakers)  # type: ignore[attr-defined]
             cause = stop.text.split(": ", 1)[1] if stop is not None and ": " in stop.text else (
                 stop.text if stop is not None else pairs[0][3].cause)  # type: ignore[attr-defined]

@@ -76,26 +76,46 @@ def _decision_json(d: Decision) -> dict[str, object]:
 
 
 def explain(snap: "Snapshot", prefix: IPNetwork, at: str | None = None) -> Explanation:
+    return explain_many(snap, [prefix], at)[prefix]
+
+
+def explain_many(snap: "Snapshot", prefixes: list[IPNetwork], at: str | None = None,
+                 hosts: bool = True) -> dict[IPNetwork, Explanation]:
+    """Explanations of several prefixes from one traced simulation (prefixes are independent).
+    `hosts=False` leaves out the per-host view (each host's tables and kernel route)."""
     cp = snap.control_plane()
-    res = cp.simulate(trace={prefix}, only={prefix})
-    owner = next((n.name for n in snap.cluster.nodes.values() if any(c.value == prefix for c in n.pod_cidrs)), None)
-    hosts = []
+    want = set(prefixes)
+    res = cp.simulate(trace=want, only=want)
+    owners: dict[IPNetwork, str] = {}
+    for n in sorted(snap.cluster.nodes.values(), key=lambda n: n.name):
+        for c in n.pod_cidrs:
+            if c.value in want:
+                owners.setdefault(c.value, n.name)
     fwd = Forwarder(res, cp.network)
-    for host in sorted(res.fib):
-        hv = HostView(host)
-        for sid, table in sorted(res.best.items()):
-            if res.speakers[sid].host == host and prefix in table:
-                hv.tables.append(sid)
-        e = fwd.lookup(host, prefix.network_address + 1 if prefix.num_addresses > 1 else prefix.network_address)
-        if e is not None and e.route.dst.prefixlen:
-            hv.kernel = f"{e.route.describe()} [{e.source}]"
-            hv.kernel_exact = e.route.dst == prefix
-        hosts.append(hv)
-    ex = Explanation(prefix, owner, res.decisions, hosts, at=at)
-    if at is not None and owner is not None:
-        ex.trace = fwd.trace(at, prefix, owner)
-    ex.fixes = suggest_fixes(snap, ex, res)
-    return ex
+    by_host: dict[str, list[str]] = {}
+    for sid in sorted(res.best):
+        by_host.setdefault(res.speakers[sid].host, []).append(sid)
+    out: dict[IPNetwork, Explanation] = {}
+    for prefix in prefixes:
+        owner = owners.get(prefix)
+        views = []
+        probe = prefix.network_address + 1 if prefix.num_addresses > 1 else prefix.network_address
+        for host in sorted(res.fib) if hosts else ():
+            hv = HostView(host)
+            for sid in by_host.get(host, ()):
+                if prefix in res.best[sid]:
+                    hv.tables.append(sid)
+            e = fwd.lookup(host, probe)
+            if e is not None and e.route.dst.prefixlen:
+                hv.kernel = f"{e.route.describe()} [{e.source}]"
+                hv.kernel_exact = e.route.dst == prefix
+            views.append(hv)
+        ex = Explanation(prefix, owner, res.decisions_by_prefix.get(prefix, []), views, at=at)
+        if at is not None and owner is not None:
+            ex.trace = fwd.trace(at, prefix, owner)
+        ex.fixes = suggest_fixes(snap, ex, res)
+        out[prefix] = ex
+    return out
 
 
 def suggest_fixes(snap: "Snapshot", ex: Explanation, res: object) -> list[str]:
@@ -103,8 +123,11 @@ def suggest_fixes(snap: "Snapshot", ex: Explanation, res: object) -> list[str]:
     fixes: list[str] = []
     grouped: dict[str, list[str]] = {}
     speakers = res.speakers  # type: ignore[attr-defined]
-    to_cilium = {(e.speaker.id, e.peer.name) for s in res.sessions if s.b is not None  # type: ignore[attr-defined]
-                 for e, o in ((s.a, s.b), (s.b, s.a)) if o.speaker.daemon is Daemon.CILIUM}
+    to_cilium = res.__dict__.get("_to_cilium")  # type: ignore[attr-defined]
+    if to_cilium is None:  # once per result: the sessions of every host
+        to_cilium = res.__dict__["_to_cilium"] = {  # type: ignore[attr-defined]
+            (e.speaker.id, e.peer.name) for s in res.sessions if s.b is not None  # type: ignore[attr-defined]
+            for e, o in ((s.a, s.b), (s.b, s.a)) if o.speaker.daemon is Daemon.CILIUM}
 
     def add(text: str) -> None:
         if text not in fixes:

@@ -76,6 +76,7 @@ class SimResult:
     policy_evaluations: int = 0
     policy_cache_hits: int = 0
     cohorts: list["_Cohort"] = field(default_factory=list)
+    decisions_by_prefix: dict[IPNetwork, list[Decision]] = field(default_factory=dict)  # traced prefixes
 
     def not_installed(self, sid: str) -> list[IPNetwork]:
         """Prefixes whose best path at `sid` was received (not originated there) yet are in no
@@ -404,6 +405,7 @@ class Simulator:
         self.cache = daemons.PolicyCache()
         self.bestc = daemons.BestCache()
         self.decisions: list[Decision] = []
+        self.decisions_by_prefix: dict[IPNetwork, list[Decision]] = {}
         self.max_steps = max_steps
         self.only = only  # simulate just these prefixes (prefixes are independent)
         self.unmodelled = unmodelled or {}
@@ -420,6 +422,7 @@ class Simulator:
     def _record(self, prefix: IPNetwork, d: Decision) -> None:
         if self.trace is not None and prefix in self.trace:
             self.decisions.append(d)
+            self.decisions_by_prefix.setdefault(prefix, []).append(d)
 
     # ------------------------------------------------------------------------------------------ set-up
     def _members(self, sessions: list[Session]) -> dict[tuple[str, int], list[_Member]]:
@@ -595,7 +598,7 @@ class Simulator:
                 tables[sid] = CohortTable(tables[sid], [(c.tables, c.sources[sid]) for c in cs], False)  # type: ignore[assignment]
                 best[sid] = CohortTable(best[sid], [(c.best, c.sources[sid]) for c in cs], True)  # type: ignore[assignment]
         return SimResult(self.speakers, sessions, tables, best, fib, self.decisions, self.converged,  # type: ignore[arg-type]
-                         self.steps, self.cache.misses, self.cache.hits, self.cohorts)
+                         self.steps, self.cache.misses, self.cache.hits, self.cohorts, self.decisions_by_prefix)
 
     def _prefix(self, pi: int, prefix: IPNetwork, local: dict[str, list[Path]], start: list[str],
                 members: dict[tuple[str, int], list[_Member]], importers: dict[str, list[tuple[BgpSpeaker, object]]],

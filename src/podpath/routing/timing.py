@@ -106,9 +106,11 @@ def timing_dependent(cp: object, res: object, max_routes: int = 200_000) -> list
     that some speaker holds more than one path for, and is skipped above `max_routes` routes;
     the oldest-path check is cheap and always done."""
     ties = oldest_path_ties(res)
-    candidates = {prefix for table in res.tables.values() for prefix, paths in table.items()  # type: ignore[attr-defined]
-                  if len(paths) > 1}
     routes = sum(len(t) for t in res.tables.values())  # type: ignore[attr-defined]
-    order = order_dependent(cp, res, candidates) if candidates and routes <= max_routes else []
+    order: list[TimingDependence] = []
+    if routes <= max_routes:
+        candidates = {prefix for table in res.tables.values() for prefix, paths in table.items()  # type: ignore[attr-defined]
+                      if len(paths) > 1}
+        order = order_dependent(cp, res, candidates) if candidates else []
     return sorted(ties + order, key=lambda t: (t.prefix.version, int(t.prefix.network_address), t.prefix.prefixlen,
                                                t.kind, t.speakers))
