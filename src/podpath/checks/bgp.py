@@ -110,12 +110,13 @@ def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
     cp = snap.control_plane()
     fwd = Forwarder(res, cp.network)
     nodes = sorted(ctx.cluster.nodes.values(), key=lambda n: n.name)
+    sources = fwd.sources(n.name for n in nodes)
     for fam in ctx.families():
         groups: dict[str, list[tuple[str, str, object, object]]] = defaultdict(list)
         for dst in nodes:
             for cidr in dst.pod_cidrs_of(fam):
                 # All pairs: delivered or not in bulk, the full trace only for those that are not.
-                lost = fwd.undelivered(cidr.value, dst.name, [src.name for src in nodes if src is not dst])
+                lost = fwd.undelivered_from(cidr.value, dst.name, sources)
                 # the trace of the first pair stands for the prefix (where it stops, why)
                 for k, src_name in enumerate(lost):
                     t = fwd.trace(src_name, cidr.value, dst.name) if k == 0 else None

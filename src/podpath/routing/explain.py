@@ -83,6 +83,8 @@ def explain_many(snap: "Snapshot", prefixes: list[IPNetwork], at: str | None = N
                  hosts: bool = True) -> dict[IPNetwork, Explanation]:
     """Explanations of several prefixes from one traced simulation (prefixes are independent).
     `hosts=False` leaves out the per-host view (each host's tables and kernel route)."""
+    if not prefixes:
+        return {}
     cp = snap.control_plane()
     want = set(prefixes)
     res = cp.simulate(trace=want, only=want)

@@ -153,6 +153,31 @@ class _HostView:
         return e
 
 
+class Sources:
+    """Source hosts for `Forwarder.undelivered_from`, grouped per family by the one cohort whose
+    shared kernel routes each follows (`by_cohort`), the rest in `loose`."""
+
+    def __init__(self, fwd: "Forwarder", names: list[str]) -> None:
+        self.names = names
+        self.index = {h: i for i, h in enumerate(names)}
+        self.by_cohort: dict[int, dict[SharedLpm, list[str]]] = {}
+        self.member_of: dict[int, dict[str, SharedLpm]] = {}
+        self.loose: dict[int, list[str]] = {}
+        for fam in (4, 6):
+            hc = fwd._host_cohort.get(fam, _NO_HOSTS)
+            groups: dict[SharedLpm, list[str]] = {}
+            loose = []
+            for h in names:
+                sl = hc.get(h)
+                if sl is None:
+                    loose.append(h)
+                else:
+                    groups.setdefault(sl, []).append(h)
+            self.by_cohort[fam] = groups
+            self.member_of[fam] = {h: sl for sl, hs in groups.items() for h in hs}
+            self.loose[fam] = loose
+
+
 @dataclass
 class Forwarder:
     result: SimResult
@@ -261,6 +286,40 @@ class Forwarder:
             n = self._togo(src, memo, fam, value, dst_host)
             if not 0 < n <= MAX_HOPS:
                 out.append(src)
+        return out
+
+    def sources(self, names: Iterable[str]) -> "Sources":
+        """`names` prepared for `undelivered_from`: grouped by the cohort each host follows."""
+        return Sources(self, list(names))
+
+    def undelivered_from(self, dst_prefix: IPNetwork, dst_host: str, sources: "Sources") -> list[str]:
+        """`undelivered(dst_prefix, dst_host, [s for s in sources if s != dst_host])`, in the order
+        of `sources`, at the cost of the cohorts plus the hosts set apart: members of a cohort whose
+        shared route delivers are not visited one by one."""
+        probe = self._probe_of(dst_prefix)
+        fam, value = probe[2], probe[3]
+        memo = self._hosts_to_go.get((id(dst_prefix), dst_host))
+        if memo is None:
+            memo = self._hosts_to_go[(id(dst_prefix), dst_host)] = {}
+        out: list[str] = []
+        for sl, members in sources.by_cohort.get(fam, {}).items():
+            apart, n0 = self._cohort_togo(sl, fam, value, memo, dst_host)
+            if n0 is None:  # no shared answer: one by one
+                alone = members
+            else:
+                if not 0 < n0 <= MAX_HOPS:
+                    out += [h for h in members if h not in apart]
+                alone = [h for h in apart if h in sources.member_of.get(fam, {}) and
+                         sources.member_of[fam][h] is sl]
+            for h in alone:
+                if h != dst_host and not 0 < self._togo(h, memo, fam, value, dst_host) <= MAX_HOPS:
+                    out.append(h)
+        for h in sources.loose.get(fam, sources.names):
+            if h != dst_host and not 0 < self._togo(h, memo, fam, value, dst_host) <= MAX_HOPS:
+                out.append(h)
+        idx = sources.index
+        out = [h for h in out if h != dst_host]
+        out.sort(key=idx.__getitem__)
         return out
 
     def _cohort_togo(self, sl: SharedLpm, fam: int, value: int, memo: dict[str, int],
