@@ -32,3 +32,12 @@ def test_two_stable_outcomes_are_flagged() -> None:
 
 def test_deterministic_snapshot_is_not_flagged() -> None:
     assert _found(DATA / "bird-reflector-originator") == []
+
+
+def test_a_skipped_second_run_is_said() -> None:
+    snap = podpath.load(DATA / "two-stable-outcomes")
+    skipped: list[int] = []
+    found = timing_dependent(snap.control_plane(), snap.simulate(), max_routes=0, skipped=skipped)
+    assert found == [] and len(skipped) == 1 and skipped[0] > 0  # the order run did not happen, and says so
+    skipped.clear()
+    assert timing_dependent(snap.control_plane(), snap.simulate(), skipped=skipped) and skipped == []

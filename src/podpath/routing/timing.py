@@ -101,13 +101,16 @@ def _sig(p: object) -> object:
     return (str(p.route.as_path), p.route.next_hop, p.peer_address, p.local)  # type: ignore[attr-defined]
 
 
-def timing_dependent(cp: object, res: object, max_routes: int = 200_000) -> list[TimingDependence]:
+def timing_dependent(cp: object, res: object, max_routes: int = 200_000,
+                     skipped: list[int] | None = None) -> list[TimingDependence]:
     """Both kinds, sorted by prefix. The second run (several stable outcomes) covers only prefixes
     that some speaker holds more than one path for, and is skipped above `max_routes` routes;
     the oldest-path check is cheap and always done."""
     ties = oldest_path_ties(res)
     routes = sum(len(t) for t in res.tables.values())  # type: ignore[attr-defined]
     order: list[TimingDependence] = []
+    if routes > max_routes and skipped is not None:
+        skipped.append(routes)  # the caller says so: nothing is left out silently
     if routes <= max_routes:
         candidates = {prefix for table in res.tables.values() for prefix, paths in table.items()  # type: ignore[attr-defined]
                       if len(paths) > 1}
