@@ -113,3 +113,24 @@ def test_lab_errors_are_one_line_without_traceback(tmp_path: Path):
     r = subprocess.run([sys.executable, "-m", "podpath.cli", "lab", "run", str(snap)], capture_output=True, text=True)
     assert r.returncode == 2, r.stderr
     assert "rejected its configuration" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["healthy", "community-list-missing"])
+def test_lab_compare_scale_benchmark_topology(tmp_path: Path, broken: bool):
+    """The cluster benchmarks/snapshot_scale.py generates (here 6 nodes: Cilium, a BIRD per node with
+    filters, three FRR route servers with route-maps), healthy and with every pod CIDR rejected: the
+    real daemons hold exactly what the simulator computes, so the benchmark measures a faithful model."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "snapshot_scale", Path(__file__).resolve().parents[2] / "benchmarks" / "snapshot_scale.py")
+    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    root = mod.write_snapshot(6, tmp_path / "snap")
+    if broken:
+        for f in (root / "frr").glob("*.conf"):
+            f.write_text(f.read_text().replace(" match large-community LC_K8S", " match large-community LC_NOPE"))
+    r = subprocess.run([sys.executable, "-m", "podpath.cli", "lab", "compare", str(root)],
+                       capture_output=True, text=True, timeout=400)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "0 difference(s)" in r.stdout
