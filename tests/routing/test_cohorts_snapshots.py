@@ -50,3 +50,27 @@ def test_generated_scenarios(first: int, tmp_path: Path) -> None:
     cp, shared, alone = _both(write(merge(scenarios), tmp_path))
     assert dump(shared) == dump(alone)
     assert _pairs(shared, cp) == _pairs(alone, cp)
+
+
+def test_shared_work_never_borrows_another_files_locations(tmp_path: Path) -> None:
+    """Every node's BIRD file holds the same filters (one structural key): the simulation shares work
+    between them, but an explanation cites each node's own file and line."""
+    import importlib.util
+
+    from podpath.routing.explain import explain
+
+    spec = importlib.util.spec_from_file_location(
+        "snapshot_scale", Path(__file__).resolve().parents[2] / "benchmarks" / "snapshot_scale.py")
+    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    root = mod.write_snapshot(5, tmp_path)
+    snap = podpath.load(root)
+    import ipaddress
+
+    ex = explain(snap, ipaddress.ip_network(mod.pods(2)[0]))
+    birds = [d for d in ex.steps if d.speaker.endswith("/bird") and d.loc is not None]
+    assert len({d.speaker for d in birds}) == 5
+    for d in birds:
+        assert d.loc.file == f"bird/{d.speaker.split('/')[0]}.conf", (d.speaker, d.loc, d.text)
+        for step in (d.policy.trace if d.policy else ()):
+            assert step.loc is None or step.loc.file == d.loc.file, (d.speaker, step.loc)

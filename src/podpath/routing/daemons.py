@@ -10,7 +10,7 @@ from typing import Callable
 
 from podpath.routing.bgp import BgpSpeaker, Daemon, PeerAf
 from podpath.routing.network import Network
-from podpath.routing.policy import Direction, PolicyContext, PolicyResult, Verdict, policy_id
+from podpath.routing.policy import Direction, PolicyContext, PolicyResult, Verdict
 from podpath.routing.rib import Decision, Path
 from podpath.routing.route import WELL_KNOWN_COMMUNITIES, IPAddress, Protocol, Route
 from podpath.routing.sessions import Session, SessionEnd
@@ -33,8 +33,8 @@ class PolicyCache:
     def apply(self, policy: object, route: Route, ctx: PolicyContext) -> PolicyResult:
         if getattr(policy, "trivial", False):  # cheaper to evaluate than to hash the route
             return policy.evaluate(route, ctx)  # type: ignore[attr-defined]
-        # Policies with one structural key share results; the session matters only if it is read.
-        key = (policy_id(policy), route, None if getattr(policy, "context_free", False) else ctx)
+        # Per policy object (results carry its file:line); the session matters only if it is read.
+        key = (id(policy), route, None if getattr(policy, "context_free", False) else ctx)
         r = self._cache.get(key)
         if r is None:
             self.misses += 1
