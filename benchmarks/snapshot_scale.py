@@ -182,31 +182,19 @@ spec:
           peerConfigRef:
             name: bird4
 ---
-apiVersion: cilium.io/v2
+""" + "".join(f"""apiVersion: cilium.io/v2
 kind: CiliumBGPPeerConfig
 metadata:
-  name: bird6
+  name: bird{v}
 spec:
   families:
-    - afi: ipv6
+    - afi: ipv{v}
       safi: unicast
       advertisements:
         matchLabels:
           advertise: bgp
 ---
-apiVersion: cilium.io/v2
-kind: CiliumBGPPeerConfig
-metadata:
-  name: bird4
-spec:
-  families:
-    - afi: ipv4
-      safi: unicast
-      advertisements:
-        matchLabels:
-          advertise: bgp
----
-apiVersion: cilium.io/v2
+""" for v in (6, 4)) + f"""apiVersion: cilium.io/v2
 kind: CiliumBGPAdvertisement
 metadata:
   name: pod-cidr

@@ -16,15 +16,15 @@ import pytest
 
 from podpath.diagnostics import Loc
 from podpath.model.cluster import KernelRoute, RouteTable
-from podpath.routing.bgp import BgpOptions, BgpPeer, BgpSpeaker, Daemon, Origination, PeerAf
-from podpath.routing.builtin import ACCEPT_ALL, AdvertiseSelected, Fixed
+from podpath.routing.bgp import BgpPeer, BgpSpeaker, Daemon, PeerAf
+from podpath.routing.builtin import ACCEPT_ALL, Fixed
 from podpath.routing.network import Network
 from podpath.routing.policy import PolicyContext, PolicyResult, TraceStep, Verdict
 from podpath.routing.reach import Forwarder
-from podpath.routing.route import AsPath, Origin, Protocol, Route
+from podpath.routing.route import Route
 from podpath.routing.sim import FibEntry, Simulator
 
-from test_scale_structures import CASES, FromProto, TagByLocalAs, dump, fabric
+from test_scale_structures import CASES, FromProto, TagByLocalAs, dump, fabric, node_speakers
 
 L = Loc("t.conf", 1, 1)
 
@@ -102,30 +102,8 @@ def random_cluster(seed: int, n: int = 14, rr: int = 3):
         if quirk == "as-rr" and not ibgp:
             asn = rr_as + 1
         comms = frozenset({(0xFFFF, 0xFF01)}) if quirk == "no-export" else frozenset()
-        if quirk == "frr":
-            node = BgpSpeaker(host, Daemon.FRR, "frr", asn, L, router_id=str(v4.ip))
-            for p in pods:
-                node.originations.append(Origination(Route(p, Protocol.BGP, origin=Origin.IGP, as_path=AsPath(),
-                                                           communities=comms), "network", L))
-        else:
-            cil = BgpSpeaker(host, Daemon.CILIUM, "cilium", 4220000000, L, router_id=str(v4.ip),
-                             options=BgpOptions(listens=False, accepts_received=False))
-            cil.installs_to_kernel = False
-            for p in pods:
-                cil.originations.append(Origination(Route(p, Protocol.BGP, origin=Origin.IGP, as_path=AsPath(),
-                                                          communities=comms), "PodCIDR", L))
-            for fam, lo in ((6, "::1"), (4, "127.0.0.1")):
-                peer = BgpPeer("bird", L, 4220000000, ipaddress.ip_address(lo), remote_as=asn)
-                sel = tuple((p, frozenset(), frozenset(), None, L) for p in pods if p.version == fam)
-                peer.afs[fam] = PeerAf(fam, None, AdvertiseSelected("pods", sel), False, True)
-                cil.peers.append(peer)
-            speakers.append(cil)
-            node = BgpSpeaker(host, Daemon.BIRD, "bird", asn, L, router_id=str(v4.ip),
-                              kernel_export=None if quirk == "no-kernel" else FromProto(), kernel_metric=32)
-            for fam, lo in ((6, "::1"), (4, "127.0.0.1")):
-                p = BgpPeer("cilium", L, asn, ipaddress.ip_address(lo), remote_as=4220000000, multihop=2)
-                p.afs[fam] = PeerAf(fam, ACCEPT_ALL, ACCEPT_ALL if ibgp else Fixed("none", Verdict.REJECT), True, True)
-                node.peers.append(p)
+        node = node_speakers(speakers, host, str(v4.ip), asn, pods, comms, frr=quirk == "frr", ibgp=ibgp,
+                             kernel_export=None if quirk == "no-kernel" else FromProto())
         imp: object = ACCEPT_ALL
         if quirk == "tag":
             imp = TagByLocalAs()

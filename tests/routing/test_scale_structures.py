@@ -63,6 +63,41 @@ class FromProto:
         return PolicyResult(Verdict.ACCEPT if ok else Verdict.REJECT, route, (step,), step)
 
 
+_DEFAULT = object()
+
+
+def node_speakers(speakers: list[BgpSpeaker], host: str, router_id: str, asn: int, pods: list, comms: frozenset,
+                  *, frr: bool = False, ibgp: bool = False, kernel_export: object = _DEFAULT) -> BgpSpeaker:
+    """A node's routing: FRR originating its pod CIDRs, or Cilium advertising them to BIRD on the
+    loopback (multihop); appends what it makes to `speakers` but the returned upstream-facing
+    speaker, which the caller gives its upstream peers."""
+    if frr:
+        node = BgpSpeaker(host, Daemon.FRR, "frr", asn, L, router_id=router_id)
+        for p in pods:
+            node.originations.append(Origination(Route(p, Protocol.BGP, origin=Origin.IGP, as_path=AsPath(),
+                                                       communities=comms), "network", L))
+        return node
+    cil = BgpSpeaker(host, Daemon.CILIUM, "cilium", 4220000000, L, router_id=router_id,
+                     options=BgpOptions(listens=False, accepts_received=False))
+    cil.installs_to_kernel = False
+    for p in pods:
+        cil.originations.append(Origination(Route(p, Protocol.BGP, origin=Origin.IGP, as_path=AsPath(),
+                                                  communities=comms), "PodCIDR", L))
+    for fam, lo in ((6, "::1"), (4, "127.0.0.1")):
+        peer = BgpPeer("bird", L, 4220000000, ipaddress.ip_address(lo), remote_as=asn)
+        sel = tuple((p, frozenset(), frozenset(), None, L) for p in pods if p.version == fam)
+        peer.afs[fam] = PeerAf(fam, None, AdvertiseSelected("pods", sel), False, True)
+        cil.peers.append(peer)
+    speakers.append(cil)
+    node = BgpSpeaker(host, Daemon.BIRD, "bird", asn, L, router_id=router_id,
+                      kernel_export=FromProto() if kernel_export is _DEFAULT else kernel_export, kernel_metric=32)
+    for fam, lo in ((6, "::1"), (4, "127.0.0.1")):
+        p = BgpPeer("cilium", L, asn, ipaddress.ip_address(lo), remote_as=4220000000, multihop=2)
+        p.afs[fam] = PeerAf(fam, ACCEPT_ALL, ACCEPT_ALL if ibgp else Fixed("none", Verdict.REJECT), True, True)
+        node.peers.append(p)
+    return node
+
+
 def fabric(n: int, rr: int = 2, *, ibgp: bool = False, rr_policy: str = "all", node_import: str = "all",
            no_export_node: int | None = None, same_as_pair: bool = False, frr_nodes: bool = False):
     """N nodes (Cilium + BIRD, or FRR) under `rr` FRR route servers, dual stack, like benchmarks/scale.py,
@@ -93,30 +128,7 @@ def fabric(n: int, rr: int = 2, *, ibgp: bool = False, rr_policy: str = "all", n
         pods = [ipaddress.ip_network(f"fd00:224:{i:x}::/64"), ipaddress.ip_network(f"10.64.{i}.0/24")]
         asn = rr_as if ibgp else (4210000000 + (i // 2 if same_as_pair else i))
         comms = frozenset({(0xFFFF, 0xFF01)}) if i == no_export_node else frozenset()
-        if frr_nodes:
-            node = BgpSpeaker(host, Daemon.FRR, "frr", asn, L, router_id=str(v4.ip))
-            for p in pods:
-                node.originations.append(Origination(Route(p, Protocol.BGP, origin=Origin.IGP, as_path=AsPath(),
-                                                           communities=comms), "network", L))
-        else:
-            cil = BgpSpeaker(host, Daemon.CILIUM, "cilium", 4220000000, L, router_id=str(v4.ip),
-                             options=BgpOptions(listens=False, accepts_received=False))
-            cil.installs_to_kernel = False
-            for p in pods:
-                cil.originations.append(Origination(Route(p, Protocol.BGP, origin=Origin.IGP, as_path=AsPath(),
-                                                          communities=comms), "PodCIDR", L))
-            for fam, lo in ((6, "::1"), (4, "127.0.0.1")):
-                peer = BgpPeer("bird", L, 4220000000, ipaddress.ip_address(lo), remote_as=asn)
-                sel = tuple((p, frozenset(), frozenset(), None, L) for p in pods if p.version == fam)
-                peer.afs[fam] = PeerAf(fam, None, AdvertiseSelected("pods", sel), False, True)
-                cil.peers.append(peer)
-            speakers.append(cil)
-            node = BgpSpeaker(host, Daemon.BIRD, "bird", asn, L, router_id=str(v4.ip), kernel_export=FromProto(),
-                              kernel_metric=32)
-            for fam, lo in ((6, "::1"), (4, "127.0.0.1")):
-                p = BgpPeer("cilium", L, asn, ipaddress.ip_address(lo), remote_as=4220000000, multihop=2)
-                p.afs[fam] = PeerAf(fam, ACCEPT_ALL, ACCEPT_ALL if ibgp else Fixed("none", Verdict.REJECT), True, True)
-                node.peers.append(p)
+        node = node_speakers(speakers, host, str(v4.ip), asn, pods, comms, frr=frr_nodes, ibgp=ibgp)
         imp = TagByLocalAs() if node_import == "tag" else ACCEPT_ALL
         for r in range(rr):
             for fam, addr in ((6, f"fd00::{r + 1:x}"), (4, f"10.0.0.{r + 1}")):

@@ -158,7 +158,6 @@ class Sources:
     shared kernel routes each follows (`by_cohort`), the rest in `loose`."""
 
     def __init__(self, fwd: "Forwarder", names: list[str]) -> None:
-        self.names = names
         self.index = {h: i for i, h in enumerate(names)}
         self.by_cohort: dict[int, dict[SharedLpm, list[str]]] = {}
         self.member_of: dict[int, dict[str, SharedLpm]] = {}
@@ -261,31 +260,16 @@ class Forwarder:
         (exactly those whose `trace(...)` is not delivered), in the order given. Each host has one
         next hop for the prefix, so the walk from a host either ends (delivered or not) or loops;
         the number of hosts on a delivering walk is kept for the hosts after the first, and a walk
-        of more than MAX_HOPS hosts is not delivered, as in `trace`."""
-        probe = self._probe_of(dst_prefix)
-        fam, value = probe[2], probe[3]
-        memo = self._hosts_to_go.get((id(dst_prefix), dst_host))
-        if memo is None:
-            memo = self._hosts_to_go[(id(dst_prefix), dst_host)] = {}
-        hc = self._host_cohort.get(fam, _NO_HOSTS)
-        per_cohort: dict[SharedLpm, tuple[object, int | None, bool]] = {}
-        out = []
-        for src in sources:
-            sl = hc.get(src)
-            if sl is not None:
-                # A cohort member that nothing sets apart for this address forwards like the
-                # cohort's shared route says: one answer for all of them.
-                a = per_cohort.get(sl)
-                if a is None:
-                    apart, n0 = self._cohort_togo(sl, fam, value, memo, dst_host)
-                    a = per_cohort[sl] = (apart, n0, n0 is not None and not 0 < n0 <= MAX_HOPS)
-                if a[1] is not None and src not in a[0]:  # type: ignore[operator]
-                    if a[2]:
-                        out.append(src)
-                    continue
-            n = self._togo(src, memo, fam, value, dst_host)
-            if not 0 < n <= MAX_HOPS:
-                out.append(src)
+        of more than MAX_HOPS hosts is not delivered, as in `trace`. Many sources at once: see
+        `undelivered_from`."""
+        names = list(sources)
+        out = self.undelivered_from(dst_prefix, dst_host, Sources(self, names))
+        if dst_host in names:  # undelivered_from leaves the destination out
+            probe = self._probe_of(dst_prefix)
+            memo = self._hosts_to_go.setdefault((id(dst_prefix), dst_host), {})
+            if not 0 < self._togo(dst_host, memo, probe[2], probe[3], dst_host) <= MAX_HOPS:
+                out.append(dst_host)
+                out.sort(key={h: i for i, h in enumerate(names)}.__getitem__)
         return out
 
     def sources(self, names: Iterable[str]) -> "Sources":
@@ -302,24 +286,21 @@ class Forwarder:
         if memo is None:
             memo = self._hosts_to_go[(id(dst_prefix), dst_host)] = {}
         out: list[str] = []
-        for sl, members in sources.by_cohort.get(fam, {}).items():
+        for sl, members in sources.by_cohort[fam].items():
             apart, n0 = self._cohort_togo(sl, fam, value, memo, dst_host)
             if n0 is None:  # no shared answer: one by one
                 alone = members
             else:
                 if not 0 < n0 <= MAX_HOPS:
                     out += [h for h in members if h not in apart]
-                alone = [h for h in apart if h in sources.member_of.get(fam, {}) and
-                         sources.member_of[fam][h] is sl]
+                alone = [h for h in apart if sources.member_of[fam].get(h) is sl]
             for h in alone:
                 if h != dst_host and not 0 < self._togo(h, memo, fam, value, dst_host) <= MAX_HOPS:
                     out.append(h)
-        for h in sources.loose.get(fam, sources.names):
+        for h in sources.loose[fam]:
             if h != dst_host and not 0 < self._togo(h, memo, fam, value, dst_host) <= MAX_HOPS:
                 out.append(h)
-        idx = sources.index
-        out = [h for h in out if h != dst_host]
-        out.sort(key=idx.__getitem__)
+        out.sort(key=sources.index.__getitem__)
         return out
 
     def _cohort_togo(self, sl: SharedLpm, fam: int, value: int, memo: dict[str, int],

@@ -94,7 +94,9 @@ class SimResult:
         kernel_own = {pi for pi, _ in fib._own.get(sid, ())}
         out: list[int] = [pi for pi, path in zip(own_best._idx, own_best._vals)
                           if path is not None and not path.local and pi not in kernel_own]
-        for c in fib._cohorts.get(sid, ()) or [c for c in self.cohorts if sid in c.sources]:
+        for c in self.cohorts:
+            if sid not in c.sources:
+                continue
             exc = c.exceptions
             out += [pi for pi in self._shared_missing(c) if sid not in exc.get(pi, ())]
         if not out:
@@ -225,7 +227,7 @@ class _Group:
     one of the sender's own (FRR's and BIRD's next hop rules compare those)."""
 
     __slots__ = ("members", "static", "by_remote", "by_rid", "af", "peer_name", "ibgp", "daemon", "rejects",
-                 "loop_as", "loose", "bundles", "filter_ctx", "cache")
+                 "loop_as", "loose", "bundles", "filter_ctx")
 
     def __init__(self, members: list[_Member], sp: BgpSpeaker, fam: int, net: Network) -> None:
         self.members = members
@@ -258,7 +260,6 @@ class _Group:
         # session come after): a filter that reads only the route refuses it for every member.
         self.filter_ctx = daemons._ctx(end, Direction.EXPORT) if (
             sp.daemon is Daemon.BIRD and pol is not None and context_free(pol)) else None
-        self.cache: daemons.PolicyCache | None = None  # set by the simulator
         self.loose: list[_Member] = list(members)  # members not in a bundle (see Simulator._cohorts)
         self.bundles: list[_Bundle] = []
         self.by_remote: dict[object, list[_Member]] = {}
@@ -267,7 +268,7 @@ class _Group:
             self.by_remote.setdefault(m.remote, []).append(m)
             self.by_rid.setdefault(m.snd.remote_router_id, []).append(m)
 
-    def quiet_none(self, path: Path) -> bool:
+    def quiet_none(self, path: Path, cache: daemons.PolicyCache) -> bool:
         """True when export_path gives nothing to any member, whatever its address (the first
         checks of export_path and of the daemon's export, without building decisions)."""
         if self.rejects or not path.valid:
@@ -281,8 +282,8 @@ class _Group:
             if (not path.local and path.peer_name == self.peer_name) or self.af.export_policy is None or (
                     path.ibgp and self.ibgp and not (path.from_rr_client or self.af.rr_client)):
                 return True
-            if self.filter_ctx is not None and self.cache is not None:
-                return self.cache.apply(self.af.export_policy, path.route, self.filter_ctx).verdict is Verdict.REJECT
+            if self.filter_ctx is not None:
+                return cache.apply(self.af.export_policy, path.route, self.filter_ctx).verdict is Verdict.REJECT
             return False
         if self.daemon is Daemon.CILIUM:
             return not path.local or self.af.export_policy is None
@@ -290,7 +291,7 @@ class _Group:
 
     def export(self, sp: BgpSpeaker, path: Path, net: Network, cache: daemons.PolicyCache) -> tuple[Route | None, object]:
         """(wire for the group, members to compute on their own: a set, or _ALL)."""
-        if self.quiet_none(path):
+        if self.quiet_none(path, cache):
             return None, _NONE
         if len(self.members) == 1:
             return None, _ALL
@@ -538,8 +539,6 @@ class Simulator:
             sig = tuple((g.rejects, g.daemon, g.peer_name, g.ibgp, g.af is not None and g.af.export_policy is None,
                          g.af is not None and g.af.rr_client, g.loop_as,
                          policy_id(g.af.export_policy) if g.filter_ctx is not None else None) for g in gs)
-            for g in gs:
-                g.cache = self.cache
             self._quiet_sig[k] = qsigs.setdefault(sig, len(qsigs))
         for name, h in self.net.hosts.items():
             for a in h.addresses:
@@ -619,9 +618,10 @@ class Simulator:
         rib: dict[str, dict[str, Path]] = {}
         best: dict[str, Path] = {}
         sent: dict[_Member, Route] = {}
-        # id(wire) -> (wire, AS counts, cluster list?, originator?, hosts owning the next hop,
-        #               {import signature: path or None}): one import per signature and wire
-        winfo: dict[int, tuple[Route, dict[int, int], bool, bool, object, dict[int, Path | None]]] = {}
+        # (id(wire), sender host) -> (wire, AS counts, cluster list?, originator?, hosts owning the
+        # next hop, {import signature: path or None}): one import per signature, wire and sender
+        # host (the import reads it: FRR's IPv6 next hop via the sender's link-local)
+        winfo: dict[tuple[int, str], tuple[Route, dict[int, int], bool, bool, object, dict[int, Path | None]]] = {}
         queue: deque[object] = deque(reversed(start) if self.reverse else start)
         queued: set[object] = set(start)
         speakers = self.speakers
@@ -646,13 +646,18 @@ class Simulator:
 
         def info(wire: Route, sender_host: str) -> tuple[Route, dict[int, int], bool, bool, object, dict[int, Path | None]]:
             """What the route says about identities (loop, martian, reflection checks), once per wire."""
-            w = winfo.get(id(wire))
+            w = winfo.get((id(wire), sender_host))
             if w is None or w[0] is not wire:
                 nh = wire.next_hop
-                w = winfo[id(wire)] = (wire, wire.as_path.counts(), bool(wire.cluster_list),
+                w = winfo[(id(wire), sender_host)] = (wire, wire.as_path.counts(), bool(wire.cluster_list),
                                        wire.originator_id is not None,
                                        addr_hosts.get(nh, _NONE) if nh is not None else _NONE, {})
             return w
+
+        def enqueue(item: object) -> None:
+            if item not in queued:
+                queued.add(item)
+                queue.append(item)
 
         def split(sid: str, c: _Cohort) -> None:
             """`sid` leaves its cohort's shared state for this prefix and goes on alone from it."""
@@ -675,9 +680,7 @@ class Simulator:
             for b, w in dsent_of.get(c, {}).items():  # what the shared state was sent, as if to the member
                 sent[b.of[sid]] = w
                 n_sent[b.sender] = n_sent.get(b.sender, 0) + 1
-            if sid not in queued:
-                queued.add(sid)
-                queue.append(sid)
+            enqueue(sid)
 
         def explode(c: _Cohort) -> None:
             e = exc.get(c, ())
@@ -734,9 +737,7 @@ class Simulator:
                     rslot.pop(m.slot, None)
                 else:
                     rslot[m.slot] = path
-            if rsid not in queued:
-                queued.add(rsid)
-                queue.append(rsid)
+            enqueue(rsid)
 
         def deliver_bundle(b: _Bundle, wire0: Route | None, excl: object, sp: BgpSpeaker, new: Path | None) -> None:
             """The group's route to a cohort: once to the shared state, one by one to the members on
@@ -815,9 +816,7 @@ class Simulator:
                     d.pop(b.pos, None)
                 else:
                     d[b.pos] = path
-            if c not in queued:
-                queued.add(c)
-                queue.append(c)
+            enqueue(c)
 
         while queue:
             self.steps += 1
@@ -846,7 +845,7 @@ class Simulator:
                 qk = (c.quiet_key, id(new.attrs), id(new.route))
                 q = quiet.get(qk)
                 if q is None:
-                    q = quiet[qk] = (all(g.quiet_none(new) for g in groups_of.get((c.rep, fam), ())), new.attrs,
+                    q = quiet[qk] = (all(g.quiet_none(new, cache) for g in groups_of.get((c.rep, fam), ())), new.attrs,
                                      new.route)
                 if q[0]:
                     dbest[c] = (pos, new)
@@ -882,7 +881,7 @@ class Simulator:
                     qk = (quiet_sig[(sid, fam)], id(new.attrs), id(new.route))
                     q = quiet.get(qk)
                     if q is None:
-                        q = quiet[qk] = (all(g.quiet_none(new) for g in groups_of[(sid, fam)]), new.attrs, new.route)
+                        q = quiet[qk] = (all(g.quiet_none(new, cache) for g in groups_of[(sid, fam)]), new.attrs, new.route)
                     if q[0]:
                         ms = ()
             if not fast:
@@ -932,9 +931,7 @@ class Simulator:
                                             ll_host=new.ll_host)
                     else:
                         dslot.pop(key_l, None)
-                if dst.id not in queued:
-                    queued.add(dst.id)
-                    queue.append(dst.id)
+                enqueue(dst.id)
         # Tables: own paths first, then received ones by session; the best path is one of them.
         # Converged, every change to a speaker's paths was followed by processing it: its last
         # candidates are its table.
