@@ -16,7 +16,7 @@ import pytest
 
 from podpath.diagnostics import Loc
 from podpath.model.cluster import KernelRoute, RouteTable
-from podpath.routing.bgp import BgpPeer, BgpSpeaker, Daemon, PeerAf
+from podpath.routing.bgp import BgpPeer, BgpSpeaker, PeerAf
 from podpath.routing.builtin import ACCEPT_ALL, Fixed
 from podpath.routing.network import Network
 from podpath.routing.policy import PolicyContext, PolicyResult, TraceStep, Verdict
@@ -24,7 +24,7 @@ from podpath.routing.reach import Forwarder
 from podpath.routing.route import Route
 from podpath.routing.sim import FibEntry, Simulator
 
-from test_scale_structures import CASES, FromProto, TagByLocalAs, dump, fabric, node_speakers
+from test_scale_structures import CASES, FromProto, TagByLocalAs, dump, fabric, node_speakers, route_server
 
 L = Loc("t.conf", 1, 1)
 
@@ -65,18 +65,10 @@ def random_cluster(seed: int, n: int = 14, rr: int = 3):
     ibgp = rnd.random() < 0.25
     rr_export = rnd.choice(["all", "all", "all", "none-v4"])
     for r in range(rr):
-        host = f"rr{r}"
-        net.add_address(host, "eth0", ipaddress.ip_interface(f"fd00::{r + 1:x}/64"))
-        net.add_address(host, "eth0", ipaddress.ip_interface(f"10.0.0.{r + 1}/16"))
-        sp = BgpSpeaker(host, Daemon.FRR, "frr", rr_as, L, router_id=f"10.0.0.{r + 1}")
-        for fam, rng in ((6, "fd00::/64"), (4, "10.0.0.0/16")):
-            grp = BgpPeer("NODES", L, rr_as, None, listen_range=ipaddress.ip_network(rng),
-                          remote_as_mode="internal" if ibgp else "external", connects=False)
-            exp = Fixed("none", Verdict.REJECT) if (rr_export == "none-v4" and fam == 4 and r == 0) else ACCEPT_ALL
-            grp.afs[fam] = PeerAf(fam, ACCEPT_ALL, exp, True, True, rr_client=ibgp,
-                                  next_hop_self="self" if (r == 2 and rnd.random() < 0.3) else None)
-            sp.peers.append(grp)
-        speakers.append(sp)
+        rejects_v4 = rr_export == "none-v4" and r == 0
+        nhs = "self" if (r == 2 and rnd.random() < 0.3) else None
+        speakers.append(route_server(net, r, rr_as, ibgp, lambda fam, rej=rejects_v4: (
+            Fixed("none", Verdict.REJECT) if rej and fam == 4 else ACCEPT_ALL), next_hop_self=nhs))
     pods_of = [[ipaddress.ip_network(f"fd00:224:{i:x}::/64"), ipaddress.ip_network(f"10.64.{i}.0/24")] for i in range(n)]
     anycast = [ipaddress.ip_network("fd00:ffff::/64"), ipaddress.ip_network("10.99.0.0/24")]
     for i in range(n):

@@ -98,6 +98,23 @@ def node_speakers(speakers: list[BgpSpeaker], host: str, router_id: str, asn: in
     return node
 
 
+def route_server(net: Network, r: int, rr_as: int, ibgp: bool, export_of: object,
+                 next_hop_self: str | None = None) -> BgpSpeaker:
+    """FRR route server `rr<r>` on the node LAN: a listen-range group per family (eBGP, or iBGP
+    with the nodes as route-reflector clients), export policy `export_of(family)`."""
+    host = f"rr{r}"
+    net.add_address(host, "eth0", ipaddress.ip_interface(f"fd00::{r + 1:x}/64"))
+    net.add_address(host, "eth0", ipaddress.ip_interface(f"10.0.0.{r + 1}/16"))
+    sp = BgpSpeaker(host, Daemon.FRR, "frr", rr_as, L, router_id=f"10.0.0.{r + 1}")
+    for fam, rng in ((6, "fd00::/64"), (4, "10.0.0.0/16")):
+        grp = BgpPeer("NODES", L, rr_as, None, listen_range=ipaddress.ip_network(rng),
+                      remote_as_mode="internal" if ibgp else "external", connects=False)
+        grp.afs[fam] = PeerAf(fam, ACCEPT_ALL, export_of(fam), True, True, rr_client=ibgp,  # type: ignore[operator]
+                              next_hop_self=next_hop_self)
+        sp.peers.append(grp)
+    return sp
+
+
 def fabric(n: int, rr: int = 2, *, ibgp: bool = False, rr_policy: str = "all", node_import: str = "all",
            no_export_node: int | None = None, same_as_pair: bool = False, frr_nodes: bool = False):
     """N nodes (Cilium + BIRD, or FRR) under `rr` FRR route servers, dual stack, like benchmarks/scale.py,
@@ -107,18 +124,9 @@ def fabric(n: int, rr: int = 2, *, ibgp: bool = False, rr_policy: str = "all", n
     extra: dict[str, list[FibEntry]] = {}
     rr_as = 65000
     for r in range(rr):
-        host = f"rr{r}"
-        net.add_address(host, "eth0", ipaddress.ip_interface(f"fd00::{r + 1:x}/64"))
-        net.add_address(host, "eth0", ipaddress.ip_interface(f"10.0.0.{r + 1}/16"))
-        sp = BgpSpeaker(host, Daemon.FRR, "frr", rr_as, L, router_id=f"10.0.0.{r + 1}")
-        for fam, rng in ((6, "fd00::/64"), (4, "10.0.0.0/16")):
-            grp = BgpPeer("NODES", L, rr_as, None, listen_range=ipaddress.ip_network(rng),
-                          remote_as_mode="internal" if ibgp else "external", connects=False)
-            exp = {"all": ACCEPT_ALL, "none": Fixed("none", Verdict.REJECT),
-                   "peer": NotToPeer(ipaddress.ip_address("fd00::101" if fam == 6 else "10.0.1.2"))}[rr_policy]
-            grp.afs[fam] = PeerAf(fam, ACCEPT_ALL, exp, True, True, rr_client=ibgp)
-            sp.peers.append(grp)
-        speakers.append(sp)
+        speakers.append(route_server(net, r, rr_as, ibgp, lambda fam: {
+            "all": ACCEPT_ALL, "none": Fixed("none", Verdict.REJECT),
+            "peer": NotToPeer(ipaddress.ip_address("fd00::101" if fam == 6 else "10.0.1.2"))}[rr_policy]))
     for i in range(n):
         host = f"node{i}"
         v6 = ipaddress.ip_interface(f"fd00::{0x100 + i:x}/64")
