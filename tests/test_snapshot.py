@@ -18,22 +18,28 @@ def test_malformed_yaml_is_reported_and_rest_still_read(make_snapshot):
     assert len(snap.cluster.nodes) == 3 and snap.cilium.native_routing
 
 
-def test_unknown_file_kind(make_snapshot):
+def test_unknown_file_kind_is_a_note(make_snapshot):
+    """A file podpath does not read is listed as not recognised, with a note: not bad input."""
     snap = make_snapshot({"notes.txt": "remember to buy milk\n", "nodes.yaml": three_nodes()})
-    [e] = snap.diagnostics.errors
-    assert e.loc.file == "notes.txt" and "cannot tell what kind of file" in e.message
+    assert not snap.diagnostics.errors
+    [n] = [d for d in snap.diagnostics if d.loc.file == "notes.txt"]
+    assert n.level.value == "note" and "not a file podpath reads" in n.message
+    assert {f.path: f.kind for f in snap.files}["notes.txt"] == "unknown"
     assert len(snap.cluster.nodes) == 3
 
 
-def test_unknown_yaml_document(make_snapshot):
-    snap = make_snapshot({"x.yaml": "fruit: apple\ncolour: red\n"})
-    assert "cannot tell what kind of YAML document" in snap.diagnostics.errors[0].message
+def test_unknown_yaml_document_is_a_note(make_snapshot):
+    snap = make_snapshot({"x.yaml": "fruit: apple\ncolour: red\n", "nodes.yaml": three_nodes()})
+    assert not snap.diagnostics.errors
+    [n] = [d for d in snap.diagnostics if d.loc.file == "x.yaml"]
+    assert n.level.value == "note" and "YAML document not read" in n.message
+    assert {f.path: f.kind for f in snap.files}["x.yaml"] == "unknown"
 
 
 def test_several_errors_collected(make_snapshot):
     snap = make_snapshot({"a.yaml": "x: [\n", "b.txt": "???\n", "n.yaml": three_nodes(v6_pod="fd00::zz/64")})
     files = sorted({e.loc.file for e in snap.diagnostics.errors})
-    assert files == ["a.yaml", "b.txt", "n.yaml"]
+    assert files == ["a.yaml", "n.yaml"]
 
 
 def test_route_dump_without_owner(make_snapshot):

@@ -28,6 +28,14 @@ deterministic JSON (sorted keys). Every key says where it comes from:
   * `"schema_only": true`: a values.schema.json property absent from values.yaml.
   * `schema_type`: the JSON types values.schema.json allows, when the chart ships one.
 
+`schema` writes the chart's values.schema.json as a compact, deterministic package data file
+(sorted keys, no whitespace) for podpath's schema check (checks/helm.py HM004). It refuses a
+schema that uses a keyword podpath's validator (podpath/cilium/schema.py) does not implement,
+so a future chart cannot be validated half-way.
+
+    python tools/chart_keys.py schema tools/chart_sources/1.19 --cilium 1.19 \\
+        -o src/podpath/data/cilium/schema-1.19.json
+
 `open` (any sub-key accepted: the map is free-form and not descended into):
   * `empty`: the default is an empty map `{}` (podAnnotations, extraConfig, tmpVolume, ...);
   * `k8s-type`: the key names a Kubernetes object or free-form metadata: annotations, labels,
@@ -367,6 +375,37 @@ def extract(chart: Path, out: Path) -> None:
     (out / "template-refs.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def schema_keywords(node: Any, out: set[str] | None = None) -> set[str]:
+    """Every keyword a JSON Schema uses (property names under `properties` are not keywords)."""
+    out = set() if out is None else out
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out.add(k)
+            if k in ("properties", "patternProperties", "definitions", "$defs") and isinstance(v, dict):
+                for sub in v.values():
+                    schema_keywords(sub, out)
+            elif k not in ("enum", "const", "required", "type", "default", "examples"):
+                schema_keywords(v, out)
+    elif isinstance(node, list):
+        for x in node:
+            schema_keywords(x, out)
+    return out
+
+
+def compact_schema(src: Path, cilium: str) -> str:
+    """The package data text for one chart's values.schema.json (raises on keywords not implemented)."""
+    from podpath.cilium.schema import KEYWORDS  # the validator states what it implements
+
+    schema = json.loads((src / "values.schema.json").read_text(encoding="utf-8"))
+    unknown = sorted(schema_keywords(schema) - KEYWORDS - {"$schema"})
+    if unknown:
+        raise SystemExit(f"{src}/values.schema.json uses keywords podpath does not validate: {', '.join(unknown)}")
+    chart_version = str(YAML(typ="safe").load((src / "Chart.yaml").read_text(encoding="utf-8"))["version"])
+    doc = {"cilium": cilium, "chart_version": chart_version, "draft": schema.get("$schema"),
+           "schema": {k: v for k, v in schema.items() if k != "$schema"}}
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -383,7 +422,15 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--chart-version", help="default: version in the sibling Chart.yaml")
     b.add_argument("--package", help="where the packaged chart came from (free text)")
     b.add_argument("-o", "--output", type=Path, required=True)
+    sc = sub.add_parser("schema", help="write the compact values.schema.json data file")
+    sc.add_argument("sources", type=Path, help="tools/chart_sources/<minor>")
+    sc.add_argument("--cilium", required=True, help="version label, e.g. 1.19")
+    sc.add_argument("-o", "--output", type=Path, required=True)
     a = ap.parse_args(argv)
+    if a.cmd == "schema":
+        a.output.write_text(compact_schema(a.sources, a.cilium), encoding="utf-8")
+        print(f"{a.output}: values.schema.json of Cilium {a.cilium}")
+        return 0
     if a.cmd == "extract":
         extract(a.chart, a.out)
         return 0

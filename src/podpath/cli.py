@@ -1,7 +1,8 @@
 """The `podpath` command: a thin layer over `podpath.load()` and the checks.
 
 Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it;
-2 unusable input or usage error (diagnostics on stderr as file:line:col)."""
+2 unusable input or usage error (diagnostics on stderr as file:line:col);
+3 (`lab run` / `lab compare`) incomplete: some routers could not run in the lab."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from rich.markup import escape
 
 from podpath import __version__
 from podpath.checks import Severity
-from podpath.report import check_document, rules_document, show_document
+from podpath.report import (check_document, diagnostic_texts, explain_document, lab_document, redact_text,
+                            rules_document, sessions_document, show_document)
 from podpath.snapshot import Snapshot, load
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -37,11 +39,12 @@ class FailOn(str, Enum):
 
 
 def _out() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    # emoji off: Rich would render ":100:" in "file:100:col" as an emoji; markup is escaped where it is used
+    return Console(highlight=False, soft_wrap=True, emoji=False)
 
 
 def _err() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def _version(value: bool) -> None:
@@ -59,9 +62,9 @@ def main_options(version: bool = typer.Option(False, "--version", callback=_vers
 def _load(path: Path) -> Snapshot:
     snap = load(path)
     err = _err()
-    for d in snap.diagnostics:
-        style = {"error": "bold red", "warning": "yellow", "note": "dim"}[d.level.value]
-        err.print(f"[{style}]{escape(d.render())}[/]")
+    for level, text in diagnostic_texts(snap):  # redacted: no secret reaches stderr
+        style = {"error": "bold red", "warning": "yellow", "note": "dim"}[level]
+        err.print(text, style=style, markup=False)
     return snap
 
 
@@ -77,11 +80,16 @@ _SEV_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 def check(snapshot: Path = typer.Argument(..., help="Snapshot directory (or a single file)."),
           format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
           fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="Exit 1 if a finding at or above this severity exists."),
-          rule: Optional[list[str]] = typer.Option(None, "--rule", "-r", help="Run only these rules (id or name)."),
+          rule: Optional[list[str]] = typer.Option(None, "--rule", "-r", help="Run only these rules: ids or names, "
+                                                   "case-insensitive, repeated or comma-separated (-r NR002,HM001)."),
           ) -> None:
-    """Run every check and print findings grouped by severity."""
+    """Run every check and print findings grouped by severity.
+
+    Exit 0: nothing at or above --fail-on; 1: findings at or above it; 2: unusable input (a missing or
+    empty snapshot, one with no input podpath recognises, a file it cannot read) or an unknown rule."""
+    rules = _rules(rule)
     snap = _load(snapshot)
-    report = snap.check(rule)
+    report = snap.check(rules)
     if format is Format.json:
         _json(check_document(snap, report))
     else:
@@ -92,44 +100,86 @@ def check(snapshot: Path = typer.Argument(..., help="Snapshot directory (or a si
         raise typer.Exit(1)
 
 
+def _rules(names: Optional[list[str]]) -> Optional[list[str]]:
+    """Rule ids for --rule values; an unknown one is a usage error (exit 2) naming the close matches."""
+    from podpath.checks import UnknownRule, resolve_rules
+
+    if not names:
+        return None
+    try:
+        out = resolve_rules(names)
+    except UnknownRule as e:
+        _err().print(f"error: --rule: {escape(str(e))}")
+        raise typer.Exit(2) from None
+    if not out:
+        _err().print("error: --rule: no rule named (`podpath rules` lists every rule)")
+        raise typer.Exit(2)
+    return out
+
+
+def _loc_text(loc: dict[str, Any]) -> str:
+    """`file:line:col` of a JSON location (as `Loc.__str__`)."""
+    if loc.get("line") and loc.get("col"):
+        return f"{loc['file']}:{loc['line']}:{loc['col']}"
+    return f"{loc['file']}:{loc['line']}" if loc.get("line") else loc["file"]
+
+
 def _print_check(snap: Snapshot, report: Any) -> None:
     out = _out()
     v = snap.cilium.version
     where = f"{v.loc}" if v.loc else "assumed: no version stated"
     out.print(f"[bold]podpath {__version__}[/]  snapshot {escape(str(snap.root))}  "
               f"(Cilium {escape(v.value)}, {escape(where)})")
+    findings = check_document(snap, report)["findings"]  # the redacted document, as JSON prints it
     for sev in Severity:
-        group = [f for f in report.findings if f.severity is sev]
+        group = [f for f in findings if f["severity"] == sev.value]
         if not group:
             continue
         out.print()
         out.print(f"[{_SEV_STYLE[sev.value]}]{_HEADING[sev.value]} ({len(group)})[/]")
         for f in group:
             out.print()
-            out.print(f"[{_SEV_STYLE[sev.value]}]{f.rule}[/] {escape(f.name)} [dim]\\[{escape(f.subject)}][/]")
-            out.print(f"  {escape(f.message)}")
-            locs = sorted(set(f.locations))
-            for i, loc in enumerate(locs):
-                out.print(("  at " if i == 0 else "     ") + escape(str(loc)))
-            if f.evidence:
+            out.print(f"[{_SEV_STYLE[sev.value]}]{f['rule']}[/] {escape(f['name'])} [dim]\\[{escape(f['subject'])}][/]")
+            out.print(f"  {escape(f['message'])}")
+            for i, loc in enumerate(f["locations"]):
+                out.print(("  at " if i == 0 else "     ") + escape(_loc_text(loc)))
+            if f["evidence"]:
                 out.print("  evidence:")
-                for e in f.evidence:
+                for e in f["evidence"]:
                     out.print(f"    - {escape(e)}")
-            if f.fix:
-                out.print(f"  fix: {escape(f.fix.description)}")
-                if f.fix.yaml:
-                    if f.fix.file:
-                        out.print(f"    in {escape(f.fix.file)}:")
-                    for line in f.fix.yaml.rstrip("\n").splitlines():
+            fix = f["fix"]
+            if fix:
+                out.print(f"  fix: {escape(fix['description'])}")
+                if fix["yaml"]:
+                    if fix["file"]:
+                        out.print(f"    in {escape(fix['file'])}:")
+                    for line in fix["yaml"].rstrip("\n").splitlines():
                         out.print(f"      [green]{escape(line)}[/]")
+    if report.nothing_recognised:
+        why = next(n.why for n in report.not_checked if n.rule is None and n.what == "the snapshot")
+        out.print()
+        out.print(f"[bold red]Nothing checked:[/] {escape(why)}.")
+        return
+    if report.not_checked:
+        out.print()
+        out.print(f"[yellow]NOT CHECKED ({len(report.not_checked)})[/]")
+        for n in report.not_checked:
+            out.print(f"  - {escape(redact_text(snap, n.render()))}")
     c = report.counts()
     out.print()
     summary = f"{c['error']} error(s), {c['warning']} warning(s), {c['info']} info"
     if not report.findings:
         summary = "no findings"
+    if report.not_checked:
+        summary += f" in what was checked; {len(report.not_checked)} part(s) not checked (listed above)"
     out.print(f"[bold]Summary:[/] {summary}.")
-    if not report.complete:
-        n = sum(1 for u in snap.unsupported if u.affects_routes)
+    from podpath.report import reachability
+
+    for fam, c in (reachability(snap) or {}).items():
+        out.print(f"  {fam.replace('ipv', 'IPv')} pod routes: {c['verified']} node pair(s) verified, {c['broken']} "
+                  f"broken, {c['unknown']} unknown.")
+    n = sum(1 for u in snap.unsupported if u.affects_routes)
+    if n:
         out.print(f"[yellow]Results may be incomplete:[/] {n} statement(s) that may affect routes are not modelled "
                   "(`podpath show` lists them).")
 
@@ -161,6 +211,8 @@ def _print_show(doc: dict[str, Any]) -> None:
     out.print("[bold]Files[/]")
     for f in doc["files"]:
         out.print(f"  {escape(f['path'])}: {escape(f['kind'])}" + (f" (host {escape(f['host'])})" if f["host"] else ""))
+        if f.get("why"):
+            out.print(f"    [dim]{escape(f['why'])}[/]")
     out.print("\n[bold]Nodes[/]")
     for n in doc["nodes"]:
         addrs = ", ".join(f"{a['address']} ({a['type']})" for a in n["addresses"])
@@ -181,7 +233,7 @@ def _print_show(doc: dict[str, Any]) -> None:
             out.print(f"  {escape(s['name'])}{' (inferred)' if s['inferred'] else ''}: "
                       f"{', '.join(p['value'] for p in s['prefixes'])}; mtu {escape(_src(s['mtu']))}; "
                       f"members {', '.join(s['members']) or '-'}")
-    hosts = [h for h in doc["hosts"] if h["interfaces"] or h["route_files"] or h["cilium_status"]]
+    hosts = [h for h in doc["hosts"] if h["interfaces"] or h["route_files"] or h["cilium_status"] or h.get("own_routes")]
     if hosts:
         out.print("\n[bold]Hosts[/]")
         for h in hosts:
@@ -190,6 +242,10 @@ def _print_show(doc: dict[str, Any]) -> None:
                 out.print(f"    {escape(i['name'])}: {', '.join(a['value'] for a in i['addresses'])} mtu {escape(_src(i['mtu']))}")
             for r in h["route_files"]:
                 out.print(f"    routes from {escape(r)}")
+            for r in h.get("own_routes", []):
+                loc = r["location"]
+                where = f" ({loc['file']}:{loc['line']})" if loc and loc.get("line") else ""
+                out.print(f"    route {escape(r['route'])}{escape(where)}")
             if h["cilium_status"]:
                 out.print(f"    cilium status from {escape(h['cilium_status'])}")
     c = doc["cilium"]
@@ -229,22 +285,24 @@ def sessions(snapshot: Path = typer.Argument(..., help="Snapshot directory."),
              format: Format = typer.Option(Format.text, "--format", "-f")) -> None:
     """List every configured BGP session with its state and, if down, why."""
     snap = _load(snapshot)
-    res = snap.simulate() if snap.has_control_plane else None
-    items = [s.to_json() for s in res.sessions] if res else []
+    doc = sessions_document(snap)
+    items = doc["sessions"]
     if format is Format.json:
-        _json({"schema": "podpath/sessions/v1", "sessions": items})
+        _json(doc)
     else:
         out = _out()
         if not items:
             out.print("No BGP speakers in this snapshot.")
         for s in items:
-            style = "green" if s["state"] == "established" else "bold red"
+            style = {"established": "green", "unknown": "yellow"}.get(s["state"], "bold red")
             b = s["b"]
             other = f"{b['speaker']} ({b['peer']})" if b else str(s["a"]["remote_address"])
             out.print(f"[{style}]{s['state']:<11}[/] {escape(s['a']['speaker'])} ({escape(s['a']['peer'])}, "
                       f"AS {s['a']['local_as']}) <-> {escape(other)}  {', '.join(s['families'])}")
             if s["reason"]:
                 out.print(f"            {escape(s['reason'])}")
+            if s.get("settle"):
+                out.print(f"            would be settled by: {escape(s['settle'])}")
             for fam, why in s["family_problems"].items():
                 out.print(f"            {fam}: {escape(why)}")
     if not snap.usable:
@@ -287,46 +345,80 @@ def routes(snapshot: Path = typer.Argument(..., help="Snapshot directory."),
 
 @app.command("explain")
 def explain_cmd(snapshot: Path = typer.Argument(..., help="Snapshot directory."),
-                prefix: str = typer.Argument(..., help="The prefix to follow, e.g. a pod CIDR."),
+                prefix: str = typer.Argument(..., help="The prefix to follow, e.g. a pod CIDR, or a host address "
+                                             "such as a pod IP (its covering routes are explained)."),
                 at: Optional[str] = typer.Option(None, "--at", help="Also trace a packet from this host."),
                 format: Format = typer.Option(Format.text, "--format", "-f")) -> None:
-    """Where PREFIX originates, every hop and policy decision on the way, where it stops, and what would fix it."""
+    """Where PREFIX originates, every hop and policy decision on the way, where it stops, and what would fix it.
+
+    A host address (a pod IP, an IPv6 /128 or IPv4 /32 no table holds as such) is explained through the
+    prefixes that cover it: the pod CIDR it is inside and each host's longest-match route for it."""
     net = _ip_prefix(prefix)
     snap = _load(snapshot)
     if at is not None and at not in snap.cluster.hosts:
-        _err().print(f"error: no host {at!r} in the snapshot")
+        _err().print(f"error: --at: {escape(_no_host(snap, at))}")
         raise typer.Exit(2)
-    from podpath.routing.explain import explain
+    from podpath.routing.explain import explain_address
 
-    ex = explain(snap, net, at)
+    covering, exs = explain_address(snap, net, at)
+    items = list(exs.values())
     if format is Format.json:
-        _json({"schema": "podpath/explain/v1", **ex.to_json()})
+        docs = [explain_document(snap, ex) for ex in items]  # redacted
+        _json({**docs[0], "query": str(net), "covering": [c.to_json() for c in covering],
+               "explanations": [{k: v for k, v in d.items() if k != "schema"} for d in docs]})
     else:
         out = _out()
-        out.print(f"[bold]{escape(str(net))}[/]" + (f" (pod CIDR of {escape(ex.owner)})" if ex.owner else ""))
-        if not ex.steps:
-            out.print("  nobody originates it")
-        for d in ex.steps:
-            mark = "[green]+[/]" if d.accepted else "[bold red]x[/]"
-            out.print(f"  {mark} {d.stage:<9} {escape(d.text)}" + (f"  [dim]{escape(str(d.loc))}[/]" if d.loc else ""))
-            if d.policy is not None and not d.accepted:
-                for step in d.policy.trace:
-                    out.print(f"        {escape(str(step.loc or ''))} {escape(step.text)} -> {step.effect}")
-        out.print("[bold]Where it ends up[/]")
-        for h in ex.hosts:
-            tables = ", ".join(h.tables) or "-"
-            out.print(f"  {escape(h.host):<10} BGP: {escape(tables):<30} kernel: {escape(h.kernel or 'no route')}")
-        if ex.trace is not None:
-            verdict = "delivered" if ex.trace.delivered else f"NOT delivered: {ex.trace.cause}"
-            out.print(f"[bold]Packet from {escape(at or '')}[/]: {escape(verdict)}")
-            for hop in ex.trace.hops:
+        for c in covering:
+            out.print(f"[bold]{escape(c.why)}; explaining {escape(str(c.prefix))}[/]")
+        for i, ex in enumerate(items):
+            if i or covering:
+                out.print()
+            _print_explanation(out, snap, ex)
+        trace = next((ex.trace for ex in items if ex.trace is not None), None)
+        if trace is not None:
+            verdict = "delivered" if trace.delivered else f"NOT delivered: {trace.cause}"
+            out.print(f"[bold]Packet from {escape(at or '')} to {escape(str(net.network_address) if covering else str(net))}"
+                      f"[/]: {escape(verdict)}")
+            for hop in trace.hops:
                 out.print(f"  {escape(hop.describe())}")
-        if ex.fixes:
-            out.print("[bold]What would let it through[/]")
-            for fx in ex.fixes:
-                out.print(f"  - {escape(fx)}")
+        elif at is not None:
+            out.print(f"[bold]Packet from {escape(at)}[/]: not traced: {escape(str(net))} is not inside any node's pod CIDR")
     if not snap.usable:
         raise typer.Exit(2)
+
+
+def _no_host(snap: Snapshot, name: str) -> str:
+    """'no host X in the snapshot' with the close matches (or the first hosts: there may be thousands)."""
+    import difflib
+
+    hosts = sorted(snap.cluster.hosts)
+    close = difflib.get_close_matches(name, hosts, n=5, cutoff=0.6)
+    shown = close or hosts[:12]
+    more = "" if close or len(hosts) <= 12 else f" and {len(hosts) - 12} more"
+    return (f"no host {name!r} in the snapshot ({'close matches' if close else 'hosts'}: "
+            f"{', '.join(shown) or 'none'}{more})")
+
+
+def _print_explanation(out: Console, snap: Snapshot, ex: Any) -> None:
+    """One explanation as text; policy texts may quote the user's configuration: redacted."""
+    red = lambda text: escape(redact_text(snap, text))  # noqa: E731
+    out.print(f"[bold]{escape(str(ex.prefix))}[/]" + (f" (pod CIDR of {escape(ex.owner)})" if ex.owner else ""))
+    if not ex.steps:
+        out.print("  no BGP speaker originates it (kernel routes below)")
+    for d in ex.steps:
+        mark = "[green]+[/]" if d.accepted else "[bold red]x[/]"
+        out.print(f"  {mark} {d.stage:<9} {red(d.text)}" + (f"  [dim]{escape(str(d.loc))}[/]" if d.loc else ""))
+        if d.policy is not None and not d.accepted:
+            for step in d.policy.trace:
+                out.print(f"        {escape(str(step.loc or ''))} {red(step.text)} -> {step.effect}")
+    out.print("[bold]Where it ends up[/]")
+    for h in ex.hosts:
+        tables = ", ".join(h.tables) or "-"
+        out.print(f"  {escape(h.host):<10} BGP: {escape(tables):<30} kernel: {escape(h.kernel or 'no route')}")
+    if ex.fixes:
+        out.print("[bold]What would let it through[/]")
+        for fx in ex.fixes:
+            out.print(f"  - {red(fx)}")
 
 
 @app.command()
@@ -341,8 +433,12 @@ def rules(format: Format = typer.Option(Format.text, "--format", "-f")) -> None:
         out.print(f"[bold]{r['id']}[/] {r['name']} ({r['severity']}): {escape(r['title'])}")
 
 
+INCOMPLETE_EXIT = 3  # `lab run` / `lab compare`: some routers could not run, so not everything was compared
+
 lab_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                      help="Run the snapshot's real daemons in network namespaces (needs root).")
+                      help="Run the snapshot's real daemons in network namespaces (needs root). Exit codes: 0 all "
+                           "compared and equal; 1 differences (compare); 2 unusable input or lab error; 3 incomplete: "
+                           "some routers could not run here (listed as not compared).")
 app.add_typer(lab_app, name="lab")
 
 
@@ -364,18 +460,19 @@ def _run_lab(snap: Any, daemons: str, timeout: float) -> dict[str, Any]:
     from podpath.lab.run import run_lab
 
     try:
-        return run_lab(snap, daemons, timeout)
-    except LabError as e:
-        _err().print(f"error: podpath lab: {escape(str(e))}")
+        return lab_document(snap, run_lab(snap, daemons, timeout))
+    except LabError as e:  # may quote a daemon's complaint about the user's configuration: redacted
+        _err().print(f"error: podpath lab: {escape(redact_text(snap, str(e)))}")
         raise typer.Exit(2) from None
     except LabTimeout as e:
-        _err().print(f"error: podpath lab: {escape(str(e) or 'time bound exceeded')}; everything it made was removed")
+        _err().print(f"error: podpath lab: {escape(redact_text(snap, str(e)) or 'time bound exceeded')}; "
+                     "everything it made was removed")
         raise typer.Exit(2) from None
     except LabInterrupted as e:
         _err().print(f"podpath lab: {escape(str(e))}; everything it made was removed")
         raise typer.Exit(130) from None
     except Exception as e:  # a defect in podpath, not in the user's input: say so, briefly
-        _err().print(f"error: podpath lab failed ({type(e).__name__}: {escape(str(e))}); this is a podpath bug, "
+        _err().print(f"error: podpath lab failed ({type(e).__name__}: {escape(redact_text(snap, str(e)))}); this is a podpath bug, "
                      "please report it with the snapshot")
         raise typer.Exit(2) from None
 
@@ -383,10 +480,17 @@ def _run_lab(snap: Any, daemons: str, timeout: float) -> dict[str, Any]:
 @lab_app.command("run")
 def lab_run(snapshot: Path = typer.Argument(...), daemons: str = typer.Option("host", "--daemons", help="host|trixie|DIR"),
             timeout: float = typer.Option(300.0, "--timeout"), format: Format = typer.Option(Format.text, "--format", "-f")) -> None:
-    """Start every host's daemons with the user's configs, wait for convergence, print the tables."""
+    """Start every host's daemons with the user's configs, wait for convergence, print the tables.
+
+    Exit 3 when some router could not run here (listed under "not run"), 2 on a lab error."""
     _lab_guard()
+    from podpath.lab.run import not_compared
+
     snap = _load(snapshot)
     doc = _run_lab(snap, daemons, timeout)
+    missing = not_compared(snap, doc)
+    doc["complete"] = not missing
+    doc["not_compared"] = missing
     if format is Format.json:
         _json(doc)
     else:
@@ -396,17 +500,29 @@ def lab_run(snapshot: Path = typer.Argument(...), daemons: str = typer.Option("h
                 out.print(f"[bold]{escape(host)} {kind}[/] sessions {data['sessions'].get(kind)}")
                 for r in rows:
                     out.print(f"  {r['prefix']:<28} via {r['next_hop'] or '-':<24} [{r['as_path']}]")
-        for nr in doc["not_run"]:
-            out.print(f"[yellow]not run[/]: {escape(str(nr))}")
-        out.print(f"versions {doc['versions']}; converged in {doc.get('convergence_s', '?')} s")
+        _print_not_compared(out, missing, "NOT RUN")
+        out.print(f"versions {doc['versions']}; converged in {doc.get('convergence_s', '?')} s"
+                  + (f"; incomplete: {len(missing)} part(s) not run (exit {INCOMPLETE_EXIT})" if missing else ""))
+    if missing:
+        raise typer.Exit(INCOMPLETE_EXIT)
+
+
+def _print_not_compared(out: Console, missing: list[str], title: str = "NOT COMPARED") -> None:
+    if missing:
+        out.print(f"[yellow]{title} ({len(missing)})[/]: the lab could not run these here")
+        for m in missing:
+            out.print(f"  - {escape(m)}")
 
 
 @lab_app.command("compare")
 def lab_compare(snapshot: Path = typer.Argument(...), daemons: str = typer.Option("host", "--daemons"),
                 timeout: float = typer.Option(300.0, "--timeout")) -> None:
-    """Run the lab and the simulator and print every difference; exit 1 if there is any."""
+    """Run the lab and the simulator and print every difference.
+
+    Exit 1 if there is any; else 3 if some router could not run here (what was not compared is listed);
+    else 0."""
     _lab_guard()
-    from podpath.lab.run import compare
+    from podpath.lab.run import compare, not_compared
 
     snap = _load(snapshot)
     t0 = __import__("time").perf_counter()
@@ -418,15 +534,16 @@ def lab_compare(snapshot: Path = typer.Argument(...), daemons: str = typer.Optio
     diffs = compare(snap, doc)
     out = _out()
     for d in diffs:
-        out.print(escape(d))
-    for nr in doc["not_run"]:
-        out.print(f"not run: {escape(str(nr))}")
+        out.print(escape(redact_text(snap, d)))
+    missing = not_compared(snap, doc)
+    _print_not_compared(out, missing)
     real = [d for d in diffs if not is_timing(d)]
     timing = len(diffs) - len(real)
     out.print(f"{len(real)} difference(s)" + (f" (and {timing} in prefixes whose outcome depends on message timing, "
                                                "see BGP005)" if timing else "")
+              + (f" in what was compared; INCOMPLETE: {len(missing)} part(s) not compared" if missing else "")
               + f"; lab {doc.get('elapsed_s')} s vs simulator {sim_s:.2f} s")
-    raise typer.Exit(1 if real else 0)
+    raise typer.Exit(1 if real else INCOMPLETE_EXIT if missing else 0)
 
 
 @lab_app.command("clean")

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from podpath.redact import Secrets
 
 
 @dataclass(frozen=True, order=True)
@@ -47,15 +50,42 @@ class Diagnostic:
     message: str
     source_line: str | None = field(default=None, compare=False)
 
-    def render(self) -> str:
-        text = f"{self.loc}: {self.level.value}: {self.message}"
+    def render(self, secrets: "Secrets | None" = None) -> str:
+        """`file:line:col: level: message`, the offending line and a caret under the column.
+
+        Secret material on the quoted line (and, with `secrets`, anywhere) is redacted
+        (podpath.redact); the caret moves with it."""
+        message = secrets.at(self.message, self.loc.file, self.loc.line) if secrets is not None else self.message
+        text = f"{self.loc}: {self.level.value}: {message}"
         if self.source_line is not None and self.loc.col:
-            text += "\n    " + self.source_line.rstrip("\n")
-            text += "\n    " + " " * (self.loc.col - 1) + "^"
+            raw = self.source_line.rstrip("\n")
+            line = self._redact_line(raw, secrets)
+            prefix = self._redact_line(raw[: self.loc.col - 1], secrets)
+            col = len(prefix) + 1 if line.startswith(prefix) else min(self.loc.col, len(line) + 1)
+            line, col = _window(line, col)
+            text += "\n    " + line
+            text += "\n    " + " " * (col - 1) + "^"
         return text
+
+    def _redact_line(self, text: str, secrets: "Secrets | None") -> str:
+        from podpath.redact import redact_statements
+
+        if secrets is not None:
+            return secrets.line(text, self.loc.file, self.loc.line)
+        return redact_statements(text)
 
     def to_json(self) -> dict[str, object]:
         return {"location": self.loc.to_json(), "level": self.level.value, "message": self.message}
+
+
+def _window(line: str, col: int, width: int = 160) -> tuple[str, int]:
+    """At most `width` characters of a quoted source line around `col` (a minified or generated file may hold
+    megabytes on one line), with the column moved to match."""
+    if len(line) <= width:
+        return line, col
+    start = max(0, min(col - 1 - width // 2, len(line) - width))
+    shown = ("..." if start else "") + line[start:start + width] + ("..." if start + width < len(line) else "")
+    return shown, col - start + (3 if start else 0)
 
 
 class Diagnostics:
@@ -111,9 +141,11 @@ class Unsupported:
     affects_routes: bool = True
 
     def to_json(self) -> dict[str, object]:
+        from podpath.redact import redact_statements
+
         return {
             "location": self.loc.to_json(),
-            "statement": self.statement,
+            "statement": redact_statements(self.statement),
             "why": self.why,
             "affects_routes": self.affects_routes,
         }

@@ -1,5 +1,10 @@
 """Turn a snapshot and its findings into JSON documents (the `--format json`
-schema, see docs/json.md) — the text renderer formats the same documents."""
+schema, see docs/json.md) — the text renderer formats the same documents.
+
+Every document and every text that leaves podpath is built here and redacted here
+(podpath.redact: passwords, keys, Secret data never appear in any output), so a new
+output format inherits the redaction by formatting these documents.
+"""
 
 from __future__ import annotations
 
@@ -23,17 +28,57 @@ def _sourced(s: Any) -> Any:
     return {"value": str(s.value), "origin": s.origin, "location": _loc(s.loc)}
 
 
+def redact_text(snap: Snapshot, text: str) -> str:
+    """Free text about a snapshot (a lab error, a daemon's message) with its secrets redacted."""
+    from podpath.redact import redact_statements
+
+    return snap.secrets.text(redact_statements(text))
+
+
+def diagnostic_texts(snap: Snapshot) -> list[tuple[str, str]]:
+    """(level, rendered diagnostic) for stderr: the quoted source line is redacted."""
+    return [(d.level.value, d.render(snap.secrets)) for d in snap.diagnostics]
+
+
+def _diagnostic(snap: Snapshot, d: Any) -> dict[str, Any]:
+    j = d.to_json()
+    j["message"] = snap.secrets.at(d.message, d.loc.file, d.loc.line)
+    return j
+
+
+def _unsupported(snap: Snapshot, u: Any) -> dict[str, Any]:
+    j = u.to_json()
+    j["statement"] = snap.secrets.line(u.statement, u.loc.file, u.loc.line)
+    return j
+
+
+def _redacted(snap: Snapshot, doc: dict[str, Any]) -> dict[str, Any]:
+    return snap.secrets.doc(doc)  # type: ignore[no-any-return]
+
+
 def check_document(snap: Snapshot, report: Report) -> dict[str, Any]:
-    return {
+    return _redacted(snap, {
         "schema": CHECK_SCHEMA,
         "podpath": __version__,
         "cilium_version": _sourced(snap.cilium.version),
         "complete": report.complete,
+        "not_checked": [n.to_json() for n in report.not_checked],
         "summary": report.counts(),
+        "reachability": reachability(snap),
         "findings": [f.to_json() for f in report.findings],
-        "diagnostics": [d.to_json() for d in snap.diagnostics],
-        "unsupported": [u.to_json() for u in snap.unsupported if u.affects_routes],
-    }
+        "diagnostics": [_diagnostic(snap, d) for d in snap.diagnostics],
+        "unsupported": [_unsupported(snap, u) for u in snap.unsupported if u.affects_routes],
+    })
+
+
+def reachability(snap: Snapshot) -> dict[str, dict[str, int]] | None:
+    """Node pairs per family that BGP002 verified, found broken, or could not settle (unknown); None when
+    the pod routes were not simulated (no routing daemon, or the rule did not run)."""
+    cp = getattr(snap, "_control_plane", None)
+    v = getattr(cp, "pair_verdicts", None)
+    if v is None:
+        return None
+    return {f"ipv{fam}": dict(c) for fam, c in sorted(v.counts.items())}
 
 
 def show_document(snap: Snapshot) -> dict[str, Any]:
@@ -58,6 +103,7 @@ def show_document(snap: Snapshot) -> dict[str, Any]:
                 "segment": i.segment,
             } for i in sorted(h.interfaces.values(), key=lambda i: i.name)],
             "route_files": sorted(h.route_files),
+            "own_routes": [{"route": r.describe(), "location": _loc(r.loc)} for r in h.static_routes],
             "routes": len(h.routes) if h.routes is not None else None,
             "cilium_status": h.cilium_status.loc.file if h.cilium_status else None,
         })
@@ -82,10 +128,10 @@ def show_document(snap: Snapshot) -> dict[str, Any]:
             "masquerade": cil.masquerade(fam) if cil.present else None,
         })
     routers = [r.summary() for r in snap.routers]
-    return {
+    return _redacted(snap, {
         "schema": SHOW_SCHEMA,
         "podpath": __version__,
-        "files": [{"path": f.path, "kind": f.kind, "host": f.host} for f in snap.files],
+        "files": [{"path": f.path, "kind": f.kind, "host": f.host, "why": f.why} for f in snap.files],
         "nodes": nodes,
         "hosts": hosts,
         "segments": segments,
@@ -106,9 +152,9 @@ def show_document(snap: Snapshot) -> dict[str, Any]:
             "settings": settings,
         },
         "routers": routers,
-        "unsupported": [u.to_json() for u in snap.unsupported],
-        "diagnostics": [d.to_json() for d in snap.diagnostics],
-    }
+        "unsupported": [_unsupported(snap, u) for u in snap.unsupported],
+        "diagnostics": [_diagnostic(snap, d) for d in snap.diagnostics],
+    })
 
 
 def rules_document() -> list[dict[str, Any]]:
@@ -150,4 +196,20 @@ def routes_document(snap: Snapshot, host: str, family: int | None, vrf: str | No
                   for e in sorted(entries, key=lambda e: (e.route.dst.version, int(e.route.dst.network_address),
                                                           e.route.dst.prefixlen, e.source))
                   if family is None or e.route.dst.version == family]
-    return {"schema": "podpath/routes/v1", "host": host, "bgp": bgp, "kernel": kernel}
+    return _redacted(snap, {"schema": "podpath/routes/v1", "host": host, "bgp": bgp, "kernel": kernel})
+
+
+def sessions_document(snap: Snapshot) -> dict[str, Any]:
+    """The `podpath sessions` shape: every configured BGP session, established or why not."""
+    res = snap.simulate() if snap.has_control_plane else None
+    return _redacted(snap, {"schema": "podpath/sessions/v1", "sessions": [s.to_json() for s in res.sessions] if res else []})
+
+
+def explain_document(snap: Snapshot, ex: Any) -> dict[str, Any]:
+    """The `podpath explain` shape (podpath.routing.explain.Explanation.to_json)."""
+    return _redacted(snap, {"schema": "podpath/explain/v1", **ex.to_json()})
+
+
+def lab_document(snap: Snapshot, doc: dict[str, Any]) -> dict[str, Any]:
+    """A `podpath lab run` result (daemon errors may quote the user's configuration)."""
+    return _redacted(snap, doc)

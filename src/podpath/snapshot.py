@@ -15,22 +15,38 @@ import ipaddress
 import json
 import os
 import re
+import stat
 from dataclasses import replace, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from podpath.cilium import chart as chart_mod
+from podpath.cilium import chart as chart_mod, recognise
 from podpath.cilium.settings import (BY_CONFIGMAP, BY_HELM, DEFAULT_VERSION, SUPPORTED_VERSIONS, CiliumConfig,
                                      Setting, minor)
 from podpath.diagnostics import Diagnostics, Loc, Unsupported
 from podpath.model.cluster import (Cluster, Host, Interface, KernelRoute, Node, RouteTable, Segment, Sourced,
                                    TalosInfo)
 from podpath.readers import cilium_bgp, cilium_status, iproute, kubernetes, manifest as manifest_mod, talos
+from podpath.readers import talos_patch
 from podpath.readers.yamlsrc import YamlDoc, get_path, load_documents, node_loc
+from podpath.redact import Secrets, model_secrets
 from podpath.util import paused_gc
 
 _SKIP_SUFFIXES = {".md", ".rst", ".png", ".jpg", ".svg", ".pdf"}
 _YAML_SUFFIXES = {".yaml", ".yml", ".json"}
+# Text that is never YAML, whatever its first line looks like (`all: build` in a Makefile).
+_NOT_YAML_NAMES = frozenset({"Makefile", "makefile", "GNUmakefile", "Dockerfile", "Containerfile", "Vagrantfile",
+                             "Jenkinsfile", "Justfile", "justfile", "Earthfile"})
+_NOT_YAML_SUFFIXES = frozenset({".sh", ".bash", ".zsh", ".mk", ".ini", ".toml", ".py", ".dockerfile", ".env",
+                                ".properties", ".tf", ".hcl"})
+_KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "kustomization"})
+
+
+def _SAFE_YAML() -> Any:
+    """A plain loader for the sibling files that give a values file its chart context (no positions needed)."""
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe", pure=True)
 _FALLBACK_HELM_TOP = frozenset({
     "routingMode", "kubeProxyReplacement", "ipam", "ipv4", "ipv6", "bpf", "hubble", "operator", "autoDirectNodeRoutes",
     "ipv4NativeRoutingCIDR", "ipv6NativeRoutingCIDR", "tunnelProtocol", "k8sServiceHost", "k8sServicePort",
@@ -40,11 +56,33 @@ _FALLBACK_HELM_TOP = frozenset({
 })
 
 
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""Largest input file podpath reads (a 5,000-node NodeList is about 10 MB); a larger one is an error and unread."""
+
+
+@dataclass(frozen=True, order=True)
+class Unread:
+    """An input podpath did not read: not a regular file (FIFO, device, socket), a directory or file it may not
+    read, a file over MAX_FILE_BYTES, a dangling symbolic link. Any of these makes `Snapshot.complete` false."""
+
+    loc: Loc  # the input itself, or the podpath.yaml entry that names it
+    path: str  # as displayed (or as written in podpath.yaml)
+    why: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"location": self.loc.to_json(), "path": self.path, "why": self.why}
+
+
+# File kinds that mean podpath read nothing from a file.
+UNREAD_KINDS = frozenset({"unknown", "invalid-yaml", "empty"})
+
+
 @dataclass
 class SnapshotFile:
     path: str  # as displayed: relative to the snapshot root
     kind: str
     host: str | None = None
+    why: str | None = None  # why it was taken as Cilium Helm values, or why it was not recognised
 
 
 @dataclass
@@ -85,14 +123,21 @@ class Snapshot:
     configmaps: list[kubernetes.ConfigMapData] = field(default_factory=list)
     bgp_objects: list[tuple[str, Any, Loc]] = field(default_factory=list)
     routers: list[RouterConfig] = field(default_factory=list)  # parsed FRR/BIRD configurations
+    vrrp_configs: list[RouterConfig] = field(default_factory=list)  # keepalived: gateway addresses, no routing
     manifest: manifest_mod.Manifest | None = None
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     unsupported: list[Unsupported] = field(default_factory=list)
+    unread: list[Unread] = field(default_factory=list)  # inputs skipped or unreadable (see Unread)
+    # Secret values seen while reading (passwords, keys): every output redacts them (podpath.redact).
+    secrets: Secrets = field(default_factory=Secrets, repr=False)
+
+    def __repr__(self) -> str:  # short, and never the inputs' text (it holds passwords)
+        return f"Snapshot({str(self.root)!r}, {len(self.files)} files, {len(self.diagnostics)} diagnostics)"
 
     @property
     def complete(self) -> bool:
-        """False when some statement that may affect routes was not modelled."""
-        return not any(u.affects_routes for u in self.unsupported)
+        """False when some input was not read or some statement that may affect routes was not modelled."""
+        return not self.unread and not any(u.affects_routes for u in self.unsupported)
 
     @property
     def usable(self) -> bool:
@@ -100,6 +145,15 @@ class Snapshot:
 
     _control_plane: Any = field(default=None, repr=False)
     _simulation: Any = field(default=None, repr=False)
+    _cilium_bgp: Any = field(default=None, repr=False)
+
+    def cilium_bgp(self) -> "cilium_bgp.Resolution":
+        """The Cilium BGP instances per node and what the operator and agents do on the way (cached):
+        unserved objects, NodeConfig ownership and conflicts (readers/cilium_bgp.resolve_all)."""
+        if self._cilium_bgp is None:
+            self._cilium_bgp = cilium_bgp.resolve_all(self.bgp_objects, self.cluster.nodes, Diagnostics(),
+                                                      self.cilium.version_minor)
+        return self._cilium_bgp
 
     @property
     def has_control_plane(self) -> bool:
@@ -146,16 +200,33 @@ class _Loader:
         self.diags = self.snap.diagnostics
         self.kube = kubernetes.KubeFacts()
         self.talos: list[talos.TalosFacts] = []
+        self.talos_patches: list[talos_patch.TalosPatch] = []
+        self.talconfigs: list[tuple[str, Any]] = []  # talhelper talconfig.yaml: (file, document)
         self.dumps: list[RouteDump] = []
         self.statuses: list[tuple[str, Any]] = []
+        self.host_net: list[Any] = []  # ifupdown / netplan configurations: interfaces and routes of one host
+        self._current: Path | None = None  # the file being read (for its directory's chart context)
+        self._siblings: dict[Path, list[tuple[str, Path, Any]]] = {}
+        self._text_of: dict[str, str] = {}
+        self._why: list[str] = []
+        self._listed: dict[Path, tuple[Loc, str]] = {}  # podpath.yaml `files:` entries: where, as written
 
     # --- discovery ------------------------------------------------------------------
     def display(self, p: Path) -> str:
         base = self.root if self.root.is_dir() else self.root.parent
         try:
-            return p.relative_to(base).as_posix()
+            shown = p.relative_to(base).as_posix()
         except ValueError:
-            return os.path.relpath(p, base).replace(os.sep, "/")
+            shown = os.path.relpath(p, base).replace(os.sep, "/")
+        # a file name that is not UTF-8 is shown with U+FFFD, never as an unprintable surrogate
+        return shown.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+    def _unread(self, p: Path | tuple[Loc, str], why: str, error: bool = True) -> None:
+        """Record an input that was not read, with a diagnostic; the result is then incomplete."""
+        loc, path = p if isinstance(p, tuple) else (Loc(self.display(p), 1, 1), self.display(p))
+        message = f"{why}; not read" if loc.file == path else f"{path}: {why}; not read"
+        (self.diags.error if error else self.diags.warning)(loc, message)
+        self.snap.unread.append(Unread(loc, path, why))
 
     def load(self) -> Snapshot:
         if not self.root.exists():
@@ -165,9 +236,25 @@ class _Loader:
         with paused_gc():
             self._read_all(paths)
         self._assemble()
+        self._nothing_recognised(paths)
         self.snap.files.sort(key=lambda f: f.path)
         self.snap.unsupported.sort()
         return self.snap
+
+    def _nothing_recognised(self, paths: list[Path]) -> None:
+        """A snapshot in which podpath recognised no input is unusable (exit 2), never "no findings"."""
+        if any(f.kind not in UNREAD_KINDS for f in self.snap.files) or self.diags.errors:
+            return  # something was read, or every unread file already has its error
+        where = Loc(str(self.root), 0, 0)
+        if not paths and not self.snap.files:
+            self.diags.error(where, "the snapshot holds no file podpath reads (hidden files, README*, *.md and "
+                             "images are skipped); expected Helm values, Kubernetes/Talos YAML, route dumps, "
+                             "cilium status output, FRR or BIRD configuration")
+        else:
+            what = {"unknown": "of no kind podpath reads", "empty": "empty", "invalid-yaml": "invalid YAML"}
+            kinds = sorted({what.get(f.kind, f.kind) for f in self.snap.files}) or ["not read"]
+            self.diags.error(where, f"podpath recognised none of the {len(paths)} file(s) in the snapshot "
+                             f"({', '.join(kinds)})")
 
     def _read_all(self, paths: list[Path]) -> None:
         for p in paths:
@@ -177,15 +264,54 @@ class _Loader:
                 self.diags.error(Loc(self.display(p), 1, 1), f"podpath could not read this file "
                                  f"(internal error {type(exc).__name__}: {exc}); please report it")
 
+    def _walk(self, top: Path) -> list[Path]:
+        """Every file under `top` (hidden ones aside), in sorted order. A directory that cannot be read is
+        reported and makes the result incomplete; a symbolic link to a directory inside the snapshot is
+        followed once, one that leads outside it is not."""
+        found: list[Path] = []
+        seen: dict[tuple[int, int], str] = {}
+        root_real = os.path.realpath(self.root if self.root.is_dir() else self.root.parent)
+
+        def onerror(exc: OSError) -> None:
+            where = Path(exc.filename) if exc.filename else top
+            self._unread(where, f"directory cannot be read ({exc.strerror or exc})")
+
+        for dirpath, dirnames, filenames in os.walk(top, onerror=onerror, followlinks=True):
+            here = Path(dirpath)
+            try:
+                st = os.stat(dirpath)
+            except OSError as exc:
+                self._unread(here, f"directory cannot be read ({exc.strerror or exc})")
+                dirnames[:] = []
+                continue
+            key = (st.st_dev, st.st_ino)
+            if key in seen:  # a second way (symbolic link) to a directory already read, or a link loop
+                self.diags.note(Loc(self.display(here), 1, 1), f"same directory as {seen[key]}; read once")
+                dirnames[:] = []
+                continue
+            seen[key] = self.display(here)
+            keep = []
+            for d in sorted(d for d in dirnames if not d.startswith(".")):
+                sub = here / d
+                real = os.path.realpath(sub)
+                if os.path.islink(sub) and os.path.commonpath([root_real, real]) != root_real:
+                    self._unread(sub, f"symbolic link to a directory outside the snapshot ({real}), "
+                                 "not followed (list it under files: in podpath.yaml to read it)", error=False)
+                    continue
+                keep.append(d)
+            dirnames[:] = keep
+            for name in sorted(filenames):
+                if not name.startswith("."):
+                    found.append(here / name)
+        return found
+
     def _discover(self) -> list[Path]:
         if self.root.is_file():
             return [self.root]
-        found: list[Path] = []
-        for dirpath, dirnames, filenames in os.walk(self.root):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                if not name.startswith("."):
-                    found.append(Path(dirpath) / name)
+        if not self.root.is_dir():
+            self._unread((Loc(str(self.root), 1, 1), str(self.root)), "neither a directory nor a regular file")
+            return []
+        found = self._walk(self.root)
         manifest_path = next((p for p in found if p.name in manifest_mod.MANIFEST_NAMES and p.parent == self.root), None)
         if manifest_path is not None:
             self._read_manifest(manifest_path)
@@ -197,8 +323,9 @@ class _Loader:
                 if not extra.exists():
                     self.diags.error(loc, f"file {raw!r} listed in podpath.yaml does not exist")
                 elif extra.is_dir():
-                    found.extend(sorted(q for q in extra.rglob("*") if q.is_file() and not q.name.startswith(".")))
+                    found.extend(self._walk(extra))
                 else:
+                    self._listed[extra] = (loc, raw)
                     found.append(extra)
             if m.ignore:
                 found = [p for p in found if not any(fnmatch.fnmatch(self.display(p), g) for g in m.ignore)]
@@ -210,20 +337,70 @@ class _Loader:
         text = self._text(p, name)
         if text is None:
             return
+        self.snap.secrets.scan_text(text, name)
         docs = load_documents(text, name, self.diags)
         self.snap.files.append(SnapshotFile(name, "podpath-manifest"))
         if docs:
             self.snap.manifest = manifest_mod.read_manifest(docs[0].data, name, self.diags)
 
     def _text(self, p: Path, name: str) -> str | None:
-        data = p.read_bytes()
+        """The file's text, or None with a diagnostic: only regular files are opened (a FIFO would block, a
+        device never end), at most MAX_FILE_BYTES are read, and the bytes must be text."""
+        where = self._listed.get(p, p)
         try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-            self.diags.error(Loc(name, line, col), "file is not UTF-8 text")
+            st = os.stat(p)
+        except FileNotFoundError:
+            target = os.readlink(p) if os.path.islink(p) else "?"
+            self._unread(where, f"dangling symbolic link (to {target})", error=False)
             return None
+        except OSError as exc:
+            self._unread(where, f"cannot be read ({exc.strerror or exc})")
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            self._unread(where, f"not a regular file ({_file_type(st.st_mode)})", error=False)
+            return None
+        if st.st_size > MAX_FILE_BYTES:
+            self._unread(where, f"{st.st_size:,} bytes, more than podpath reads ({MAX_FILE_BYTES:,})")
+            return None
+        try:
+            fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+            with os.fdopen(fd, "rb") as fh:
+                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # replaced since the stat above
+                    self._unread(where, "not a regular file", error=False)
+                    return None
+                data = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            self._unread(where, f"cannot be read ({exc.strerror or exc})")
+            return None
+        if len(data) > MAX_FILE_BYTES:
+            self._unread(where, f"more than podpath reads ({MAX_FILE_BYTES:,} bytes)")
+            return None
+        return self._decode(data, name)
+
+    def _decode(self, data: bytes, name: str) -> str | None:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark (PowerShell's `>`)
+            try:
+                text = data.decode("utf-16")
+            except UnicodeDecodeError:
+                self.diags.error(Loc(name, 1, 1), "file starts with a UTF-16 byte-order mark but is not UTF-16 text")
+                return None
+            self.diags.note(Loc(name, 1, 1), "file is UTF-16 text; read as such (podpath expects UTF-8)")
+        else:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                start = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+                line = data.count(b"\n", 0, start) + 1
+                col = start - (data.rfind(b"\n", 0, start) + 1) + 1
+                self.diags.error(Loc(name, line, col), "file is not UTF-8 text")
+                return None
+        nul = text.find("\0")
+        if nul >= 0:
+            line = text.count("\n", 0, nul) + 1
+            col = nul - (text.rfind("\n", 0, nul) + 1) + 1
+            self.diags.error(Loc(name, line, col), "file is not text (NUL character)")
+            return None
+        return text
 
     # --- classification ---------------------------------------------------------------
     def _read_file(self, p: Path) -> None:
@@ -234,7 +411,12 @@ class _Loader:
         if not text.strip():
             self.diags.warning(Loc(name, 1, 1), "file is empty")
             return
+        self._current = p
         kind = self._classify_text(text, p)
+        # before any reader can quote a line; YAML keys only where the file may be YAML
+        self.snap.secrets.scan_text(text, name, yaml=kind in ("yaml", "maybe-yaml", "unknown"))
+        if kind == "maybe-yaml":  # no YAML suffix: read as YAML only if it is a document podpath knows
+            kind = "yaml" if self._recognisable_yaml(text, name) else "unknown"
         if kind == "yaml":
             self._read_yaml(text, name)
             return
@@ -250,10 +432,24 @@ class _Loader:
             self.statuses.append((name, cilium_status.parse_cilium_status(text, name, self.diags)))
         elif kind in ("frr", "bird"):
             self._read_router(kind, text, name)
+        elif kind == "ifupdown":
+            from podpath.readers import ifupdown
+
+            cfg = ifupdown.parse_ifupdown(text, name, self.diags)
+            self.host_net.append(cfg)
+            self.snap.unsupported.extend(cfg.unsupported)
+        elif kind == "keepalived":
+            from podpath.readers import keepalived
+
+            cfg = keepalived.parse_keepalived(text, name, self.diags)
+            self.snap.vrrp_configs.append(RouterConfig("keepalived", name, cfg))
+            self.snap.unsupported.extend(cfg.unsupported)
         else:
+            why = ("not a file podpath reads: not Kubernetes/Talos/Cilium Helm YAML, podpath.yaml, an ip/talosctl "
+                   "route dump, cilium status output, FRR, BIRD or keepalived configuration")
             self.snap.files[-1].kind = "unknown"
-            self.diags.error(Loc(name, 1, 1), "cannot tell what kind of file this is (expected Kubernetes/Talos/Helm "
-                             "YAML, podpath.yaml, an ip/talosctl route dump, cilium status output, FRR or BIRD config)")
+            self.snap.files[-1].why = why
+            self.diags.note(Loc(name, 1, 1), why + "; ignored")
 
     def _classify_text(self, text: str, p: Path) -> str:
         suffix = p.suffix.lower()
@@ -267,18 +463,43 @@ class _Loader:
                 return "ip-route-json"
         if suffix in _YAML_SUFFIXES:
             return "yaml"
+        if stripped.startswith("#!") or p.name.split(".")[0] in _NOT_YAML_NAMES or suffix in _NOT_YAML_SUFFIXES:
+            return "unknown"  # a script, Makefile, Dockerfile, INI/TOML file: never parsed as YAML
         if iproute.looks_like_talosctl_routes(text):
             return "talosctl-routes"
         if cilium_status.looks_like_cilium_status(text):
             return "cilium-status"
         if iproute.looks_like_ip_route(text):
             return "ip-route"
+        from podpath.readers.ifupdown import looks_like_ifupdown
+        from podpath.readers.keepalived import looks_like_keepalived
+
+        if looks_like_ifupdown(text):
+            return "ifupdown"
+
+        if looks_like_keepalived(text):
+            return "keepalived"
         for kind, sniff in _router_sniffers():
             if sniff(text):
                 return kind
         if re.match(r"(---\s*\n)?\s*[A-Za-z_][\w.-]*\s*:(\s|$)", stripped):
-            return "yaml"
+            return "maybe-yaml"
         return "unknown"
+
+    def _recognisable_yaml(self, text: str, name: str) -> bool:
+        """A file without a YAML suffix is YAML to podpath only when it parses (silently) and a document in it
+        is one podpath reads; `all: build` in a Makefile is not."""
+        docs = load_documents(text, name, Diagnostics())
+        if not docs:
+            return False
+        for doc in docs:
+            d = doc.data
+            if (talos.is_machine_config(d) or talos.is_talos_document(d) or iproute.is_talos_route_resource(d)
+                    or kubernetes.is_kube_object(d)):
+                return True
+            if isinstance(d, dict) and self._helm_verdict(d, name, text).values is not None:
+                return True
+        return False
 
     def _read_router(self, kind: str, text: str, name: str) -> None:
         parser = _router_parsers().get(kind)
@@ -287,22 +508,37 @@ class _Loader:
             self.snap.routers.append(RouterConfig(kind, name, None))
             return
         cfg = parser(text, name, self.diags)
+        self.snap.secrets.scan_values(model_secrets(cfg))
         rc = RouterConfig(kind, name, cfg)
         self.snap.routers.append(rc)
         self.snap.unsupported.extend(rc.unsupported)
 
     def _read_yaml(self, text: str, name: str) -> None:
+        self._text_of = {name: text}
         docs = load_documents(text, name, self.diags)
         if docs is None:
             self.snap.files.append(SnapshotFile(name, "invalid-yaml"))
             return
         kinds: list[str] = []
+        self._why: list[str] = []
         talos_facts: talos.TalosFacts | None = None
         for doc in docs:
+            self.snap.secrets.scan_data(doc.data, name)
             kind = self._read_doc(doc, name)
             if kind == "talos-machine-config":
                 talos_facts = talos.read_machine_config(doc.data, name, self.diags)
                 self.talos.append(talos_facts)
+            elif kind == "talos-patch":
+                patch = next((p for p in self.talos_patches if p.file == name), None)
+                if patch is None:
+                    patch = talos_patch.TalosPatch(name, doc.loc)
+                    self.talos_patches.append(patch)
+                if isinstance(doc.data, list):
+                    patch.ops = doc.data if patch.ops is None else patch.ops + doc.data
+                elif patch.v1 is None:
+                    patch.v1 = doc.data
+                else:
+                    talos_patch.merge(patch.v1, doc.data, name, self.diags)
             elif kind == "talos-document":
                 if talos_facts is None:
                     talos_facts = talos.TalosFacts(name, doc.loc)
@@ -310,10 +546,8 @@ class _Loader:
                 talos.read_talos_document(doc.data, name, self.diags, talos_facts)
             if kind not in kinds:
                 kinds.append(kind)
-        routes = [d for d in self.dumps if d.file == name]
-        self.snap.files.append(SnapshotFile(name, "+".join(kinds) if kinds else "empty",
-                                            None))
-        del routes
+        self.snap.files.append(SnapshotFile(name, "+".join(kinds) if kinds else "empty", None,
+                                            "; ".join(dict.fromkeys(self._why)) or None))
 
     def _read_doc(self, doc: YamlDoc, name: str) -> str:
         data = doc.data
@@ -321,6 +555,22 @@ class _Loader:
             return "talos-machine-config"
         if talos.is_talos_document(data):
             return "talos-document"
+        from podpath.readers import netplan
+
+        if netplan.is_netplan(data):
+            cfg = next((c for c in self.host_net if c.file == name and isinstance(c, netplan.NetplanConfig)), None)
+            if cfg is None:
+                cfg = netplan.NetplanConfig(name)
+                self.host_net.append(cfg)
+            n = len(cfg.unsupported)
+            netplan.read_netplan(data, name, self.diags, cfg)
+            self.snap.unsupported.extend(cfg.unsupported[n:])
+            return "netplan"
+        if talos_patch.is_strategic_patch(data) or talos_patch.is_json6902(data):
+            return "talos-patch"
+        if talos_patch.is_talhelper_config(data):
+            self.talconfigs.append((name, data))
+            return "talhelper-config"
         if iproute.is_talos_route_resource(data):
             route, node = iproute.read_talos_route_resource(data, doc.loc, self.diags)
             dump = next((d for d in self.dumps if d.file == name), None)
@@ -335,19 +585,61 @@ class _Loader:
         if kubernetes.is_kube_object(data):
             kubernetes.read_object(data, name, self.kube, self.diags)
             return "kubernetes"
-        if isinstance(data, dict) and self._looks_like_helm_values(data):
-            self.kube.helm.append(kubernetes.HelmValuesDoc(name, doc.loc, data))
-            return "cilium-helm-values"
-        self.diags.error(doc.loc, "cannot tell what kind of YAML document this is (expected a Kubernetes object, "
-                         "Talos machine config, Cilium Helm values or podpath.yaml)")
+        why = "not a Kubernetes object, Talos machine config or podpath.yaml"
+        if isinstance(data, dict):
+            verdict = self._helm_verdict(data, name, self._text_of.get(name, ""))
+            if verdict.values is not None:
+                loc = doc.loc if verdict.values is data else node_loc(verdict.values, name)
+                self.kube.helm.append(kubernetes.HelmValuesDoc(name, loc, verdict.values, via=verdict.via))
+                self._why.append(f"Cilium Helm values: {verdict.why}")
+                return "cilium-helm-values"
+            why += f", and not Cilium Helm values: {verdict.why}"
+        self._why.append(why)
+        self.diags.note(doc.loc, f"YAML document not read: {why}")
         return "unknown"
 
-    @staticmethod
-    def _looks_like_helm_values(data: dict[str, Any]) -> bool:
-        known = chart_mod.top_level_keys() or _FALLBACK_HELM_TOP
-        keys = [str(k) for k in data]
-        hits = sum(1 for k in keys if k in known)
-        return hits >= 1 and hits * 2 >= len(keys)
+    def _helm_verdict(self, data: dict[str, Any], name: str, text: str) -> recognise.Verdict:
+        """Cilium Helm values or not, with the evidence (cilium/recognise.py)."""
+        chart_top = chart_mod.top_level_keys() or _FALLBACK_HELM_TOP
+        return recognise.judge(data, name, text, self._sibling_context(self._current, name), chart_top)
+
+    def _sibling_context(self, p: Path | None, name: str) -> recognise.Context:
+        """What a Chart.yaml, kustomization or Flux HelmRelease in the same directory says about `p`."""
+        ctx = recognise.Context()
+        if p is None or not self.root.is_dir():
+            return ctx
+        d = p.parent
+        if d not in self._siblings:
+            found: list[tuple[str, Path, Any]] = []
+            try:
+                entries = sorted(q for q in d.iterdir() if q.is_file() and not q.name.startswith("."))
+            except OSError:
+                entries = []
+            for q in entries:
+                low = q.name.lower()
+                role = ("chart" if low == "chart.yaml" else "kustomization" if low in _KUSTOMIZATION_NAMES
+                        else "other" if q.suffix.lower() in (".yaml", ".yml") else None)
+                if role is None or q.stat().st_size > 2_000_000:
+                    continue
+                try:
+                    text = q.read_text(encoding="utf-8")
+                    if role == "other" and "HelmRelease" not in text:
+                        continue
+                    docs = list(_SAFE_YAML().load_all(text))
+                except Exception:  # a sibling that is not YAML says nothing; its own reading reports it
+                    continue
+                found.extend((role, q, doc) for doc in docs)
+            self._siblings[d] = found
+        for role, q, doc in self._siblings[d]:
+            if q == p:
+                continue
+            if role == "chart":
+                recognise.chart_yaml_context(doc, ctx)
+            elif role == "kustomization":
+                recognise.kustomization_context(doc, p.name, ctx)
+            else:
+                recognise.helmrelease_context(doc, self.display(q), ctx)
+        return ctx
 
     # --- assembly ---------------------------------------------------------------------
     def _assemble(self) -> None:
@@ -364,6 +656,7 @@ class _Loader:
         self._nodes()
         self._manifest_hosts()
         self._talos()
+        self._host_net()
         self._assign_dumps()
         self._assign_routers()
         self._segments()
@@ -401,7 +694,9 @@ class _Loader:
             host.loc = mh.loc
             for iface in mh.interfaces:
                 host.interfaces[iface.name] = iface
-            if not mh.files and not mh.interfaces and mh.name not in self.snap.cluster.nodes:
+            for r in mh.routes:
+                _add_static_route(host, r)
+            if not mh.files and not mh.interfaces and not mh.routes and mh.name not in self.snap.cluster.nodes:
                 self.diags.error(mh.loc, f"host {mh.name!r} is named in podpath.yaml but has no files, interfaces "
                                  "or Kubernetes Node")
             for raw, loc in mh.files:
@@ -409,13 +704,55 @@ class _Loader:
                 if not p.exists():
                     self.diags.error(loc, f"file {raw!r} of host {mh.name!r} does not exist")
 
+    def _compose_talos(self) -> None:
+        """Apply Talos patches to the machine configs they patch (readers/talos_patch.py): one composed config
+        per node, every value citing the file it came from. A base no patch uses stays as read."""
+        if not self.talos_patches and not self.talconfigs:
+            return
+        by_file = {p.file: p for p in self.talos_patches}
+        bases: list[tuple[talos_patch.TalosBase, talos.TalosFacts]] = []
+        kept: list[talos.TalosFacts] = []
+        for t in self.talos:
+            if t.v1 is None and t.file in by_file:  # Talos documents of a patch file belong to the patch
+                by_file[t.file].docs.extend(t.docs)
+            elif t.v1 is not None:
+                bases.append((talos_patch.TalosBase(t.file, t.loc, t.v1, t.docs), t))
+            else:
+                kept.append(t)
+        talos_files = sorted(set(by_file) | {b.file for b, _ in bases})
+        listed: dict[str, list[str]] = {}
+        if self.snap.manifest is not None:
+            for mh in self.snap.manifest.hosts.values():
+                for raw, _ in mh.files:
+                    entry = Path(raw).as_posix().lstrip("./").rstrip("/")
+                    listed.setdefault(mh.name, []).extend(
+                        f for f in talos_files if f == entry or f.startswith(entry + "/"))
+        placements = talos_patch.place([b for b, _ in bases], self.talos_patches, self._host_from_path, listed,
+                                       self.talconfigs, self.diags)
+        used = {id(pl.base) for pl in placements if pl.base is not None}
+        out = kept + [t for b, t in bases if id(b) not in used]
+        seen = set(self.snap.unsupported)
+        for pl in placements:
+            c = talos_patch.compose(pl, self.diags)
+            facts = talos.read_machine_config(c.v1, c.file, self.diags, talos.TalosFacts(c.file, c.loc))
+            for d in c.docs:
+                talos.read_talos_document(d, c.file, self.diags, facts)
+            facts.host, facts.files = pl.host, c.files
+            for u in facts.unsupported:
+                if u not in seen:
+                    seen.add(u)
+                    self.snap.unsupported.append(u)
+            out.append(facts)
+        self.talos = out
+
     def _talos(self) -> None:
         cl = self.snap.cluster
+        self._compose_talos()
         if not self.talos:
             return
         info = TalosInfo()
         for t in self.talos:
-            info.files.append(t.file)
+            info.files.extend(f for f in (t.files or [t.file]) if f not in info.files)
             for attr in ("version", "cni", "proxy_disabled", "forward_kube_dns_to_host"):
                 if getattr(info, attr) is None and getattr(t, attr) is not None:
                     setattr(info, attr, getattr(t, attr))
@@ -423,13 +760,33 @@ class _Loader:
                 for net in src:
                     if all(net.value != x.value for x in dst):
                         dst.append(net)
-            hostname = t.hostname.value if t.hostname else self._host_from_path(t.file)
+            hostname = t.hostname.value if t.hostname else (t.host or self._host_from_path(t.file))
             if hostname and t.interfaces:
                 host = cl.host(hostname)
-                host.files.append(t.file)
+                host.files.extend(t.files or [t.file])
                 for iface in t.interfaces:
                     host.interfaces.setdefault(iface.name, iface)
+                for r in t.routes:
+                    _add_static_route(host, r)
         cl.talos = info
+
+    def _host_net(self) -> None:
+        """ifupdown and netplan files: the interfaces, addresses and routes of the host they belong to."""
+        for cfg in self.host_net:
+            owner = self._owner(cfg.file, set(), "network configuration")
+            if owner is None:
+                continue
+            host = self.snap.cluster.host(owner)
+            for iface in cfg.interfaces:
+                have = host.interfaces.get(iface.name)
+                if have is None:
+                    host.interfaces[iface.name] = iface
+                else:  # stated elsewhere too (podpath.yaml wins): add what is new
+                    have.addresses += [a for a in iface.addresses if all(a.value != b.value for b in have.addresses)]
+                    have.mtu = have.mtu or iface.mtu
+            for r in cfg.routes:
+                _add_static_route(host, r)
+            self._set_file_host(cfg.file, owner)
 
     def _known_hosts(self) -> list[str]:
         return sorted(self.snap.cluster.hosts)
@@ -494,6 +851,9 @@ class _Loader:
                 host.routes = RouteTable()
             for r in dump.routes:
                 host.routes.add(r)
+            computed = [p.value for p in cl.pod_subnets] + [p.value for n in cl.nodes.values() for p in n.pod_cidrs]
+            for r in iproute.configured_routes(dump.routes, computed):
+                _add_static_route(host, r)  # a fact of the host (its default, static, DHCP/RA routes)
             host.route_files.append(dump.file)
             self._set_file_host(dump.file, owner)
         for file, st in self.statuses:
@@ -509,6 +869,10 @@ class _Loader:
             self._set_file_host(file, owner)
 
     def _assign_routers(self) -> None:
+        for rc in self.snap.vrrp_configs:
+            rc.host = self._owner(rc.file, set(), "keepalived configuration")
+            if rc.host is not None:
+                self._set_file_host(rc.file, rc.host)
         for rc in self.snap.routers:
             hints = {h for h in (getattr(rc.config, "hostname", None),) if h}
             if hints and all(h not in self.snap.cluster.hosts for h in hints):
@@ -667,6 +1031,23 @@ class _Loader:
             closest = SUPPORTED_VERSIONS[0] if minor(v.value) < SUPPORTED_VERSIONS[0] else SUPPORTED_VERSIONS[-1]
             return Sourced(closest, v.loc, v.origin)
         return v
+
+
+def _file_type(mode: int) -> str:
+    for test, what in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory")):
+        if test(mode):
+            return what
+    return "not a regular file"
+
+
+def _add_static_route(host: Host, route: KernelRoute) -> None:
+    """A configured route of `host`, once: the same route stated by its configuration and seen in its dump is
+    kept with the configuration's location (read first)."""
+    key = (route.dst, route.gateway, route.dev, route.table, route.type)
+    if all((r.dst, r.gateway, r.dev, r.table, r.type) != key and not (r.dst == route.dst and r.table == route.table
+           and r.gateway == route.gateway and (r.dev is None or route.dev is None)) for r in host.static_routes):
+        host.static_routes.append(route)
 
 
 _BIRD_HINT = re.compile(r"^\s*(protocol\s+(bgp|kernel|device|direct|static|pipe|bfd|ospf)\b|router\s+id\s|"

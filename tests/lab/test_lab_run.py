@@ -89,9 +89,33 @@ def test_lab_compare_seed004_complete_matches(tmp_path: Path):
     gen = "trixie" if Path("/var/cache/podpath/rootfs-trixie/usr/sbin/bird").exists() else "host"
     r = subprocess.run([sys.executable, "-m", "podpath.cli", "lab", "compare", str(example), "--daemons", gen],
                        capture_output=True, text=True, timeout=400)
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert "0 difference(s)" in r.stdout
+    assert r.returncode == 3, r.stdout + r.stderr  # the hypervisors' FRR was not run: incomplete
+    assert "0 difference(s) in what was compared; INCOMPLETE: 3 part(s) not compared" in r.stdout
     assert r.stdout.count("FRR VRFs need the kernel's vrf link type") == 3
+
+
+def test_lab_says_what_it_could_not_compare(tmp_path: Path):
+    """A router whose FRR config has a VRF cannot run on a kernel without the vrf link type: `lab compare`
+    and `lab run` name it and its sessions as not compared and exit 3 (incomplete), never 0."""
+    r2_vrf = R2.replace("exit\nipv6 prefix-list", "exit\nvrf blue\nexit-vrf\nipv6 prefix-list", 1)
+    assert "vrf blue" in r2_vrf
+    for name, text in (("podpath.yaml", MANIFEST), ("frr/r1.conf", R1), ("frr/r2.conf", r2_vrf)):
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text).lstrip())
+    r = subprocess.run([sys.executable, "-m", "podpath.cli", "lab", "compare", str(tmp_path)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "NOT COMPARED (1)" in r.stdout
+    assert "r2 (frr/r2.conf): not run: FRR VRFs need the kernel's vrf link type" in r.stdout
+    assert "1 session(s) (" in r.stdout and "runs the simulator without it too" in r.stdout and "INCOMPLETE: 1 part(s) not compared" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "podpath.cli", "lab", "run", str(tmp_path), "--format", "json"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 3, r.stdout + r.stderr
+    import json
+
+    doc = json.loads(r.stdout)
+    assert doc["complete"] is False and len(doc["not_compared"]) == 1 and "frr/r2.conf" in doc["not_compared"][0]
 
 
 def test_lab_errors_are_one_line_without_traceback(tmp_path: Path):

@@ -3,6 +3,8 @@
 import shutil
 from pathlib import Path
 
+import pytest
+
 import podpath
 from podpath.routing.timing import timing_dependent
 
@@ -41,3 +43,45 @@ def test_a_skipped_second_run_is_said() -> None:
     assert found == [] and len(skipped) == 1 and skipped[0] > 0  # the order run did not happen, and says so
     skipped.clear()
     assert timing_dependent(snap.control_plane(), snap.simulate(), skipped=skipped) and skipped == []
+
+
+def _naive_differences(res, alt, only) -> dict:
+    """The reference: every speaker's materialised best table, prefix by prefix."""
+    from podpath.routing.timing import _sig
+
+    diff: dict = {}
+    for sid in sorted(res.tables):
+        a, b = res.best[sid], alt.best[sid]
+        keys = (set(a) | set(b)) & only if only is not None else set(a) | set(b)
+        for p in sorted(keys, key=lambda p: (p.version, int(p.network_address), p.prefixlen)):
+            if _sig(a.get(p)) != _sig(b.get(p)):
+                diff.setdefault(p, []).append(sid)
+    return diff
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_cohort_level_comparison_equals_the_walk_of_every_table(seed: int) -> None:
+    """best_differences compares cohorts' shared state once, members only on their own entries: it must
+    find exactly what walking every member's table finds, also where the two results differ a lot
+    (one of them simulated for some prefixes only, or without cohorts)."""
+    import random
+
+    from podpath.routing.sim import Simulator
+    from podpath.routing.timing import best_differences
+    from test_cohorts import random_cluster
+
+    speakers, net, extra, _nodes = random_cluster(seed)
+    res = Simulator(speakers, net, extra, max_steps=20_000).run()
+    prefixes = sorted({p for t in res.tables.values() for p in t}, key=str)
+    some = set(random.Random(seed).sample(prefixes, len(prefixes) // 2))
+    others = [Simulator(speakers, net, extra, max_steps=20_000, reverse=True).run(),
+              Simulator(speakers, net, extra, max_steps=20_000, reverse=True, only=some).run(),
+              Simulator(speakers, net, extra, max_steps=20_000, cohorts=False, only=some).run()]
+    assert any(len(c.members) > 2 for c in res.cohorts)
+    found_some = False
+    for alt in others:
+        for only in (None, set(prefixes), some):
+            got = best_differences(res, alt, only)
+            assert list(got.items()) == list(_naive_differences(res, alt, only).items())
+            found_some |= bool(got)
+    assert found_some  # the results compared do differ somewhere

@@ -73,6 +73,29 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class NotChecked:
+    """A part of the question podpath did not answer (a rule that lacked its inputs, an analysis
+    cut short): listed in the report and makes it incomplete, so that silence never reads as
+    "no problem". `rule` is None for what is not one rule's (the simulation, the snapshot)."""
+
+    rule: str | None
+    what: str
+    why: str
+    loc: Loc | None = None
+
+    def sort_key(self) -> tuple[str, str, str]:
+        return (self.rule or "", self.what, self.why)
+
+    def render(self) -> str:
+        where = f" ({self.loc})" if self.loc is not None else ""
+        return f"{self.rule + ': ' if self.rule else ''}{self.what}: {self.why}{where}"
+
+    def to_json(self) -> dict[str, object]:
+        return {"rule": self.rule, "what": self.what, "why": self.why,
+                "location": self.loc.to_json() if self.loc is not None else None}
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     name: str
@@ -108,6 +131,7 @@ class CheckContext:
         self.cluster = snap.cluster
         self.cilium = snap.cilium
         self._rule: Rule | None = None
+        self.not_checked_items: list[NotChecked] = []
 
     # --- finding construction ------------------------------------------------------
     def finding(self, subject: str, message: str, *, locations: Iterable[Loc | None] = (),
@@ -115,6 +139,10 @@ class CheckContext:
         assert self._rule is not None
         return Finding(self._rule.id, self._rule.name, Severity(severity) if severity else self._rule.severity,
                        subject, message, [l for l in locations if l is not None], list(evidence), fix)
+
+    def not_checked(self, what: str, why: str, loc: Loc | None = None) -> None:
+        """Record that the current rule could not answer `what` (shown in the report; makes it incomplete)."""
+        self.not_checked_items.append(NotChecked(self._rule.id if self._rule else None, what, why, loc))
 
     # --- model helpers ----------------------------------------------------------------
     def families(self) -> list[int]:
@@ -212,11 +240,48 @@ def prefix_range(net: IPNetwork) -> str:
     return f"{net.network_address} – {net.broadcast_address}"
 
 
-def run_rules(snap: "Snapshot", only: list[str] | None = None) -> Iterator[Finding]:
-    ctx = CheckContext(snap)
+class UnknownRule(ValueError):
+    """A rule id or name that no rule has; the message lists the close matches."""
+
+
+def resolve_rules(names: Iterable[str]) -> list[str]:
+    """Rule ids for ids or names given by a user: case-insensitive, comma-separated lists allowed
+    (`-r nr002,HM001`). Raises UnknownRule naming every unknown one with its closest matches."""
+    import difflib
+
+    by_key = {k.lower(): k for k in RULES} | {r.name.lower(): r.id for r in RULES.values()}
+    out: list[str] = []
+    unknown: list[str] = []
+    for item in names:
+        for part in str(item).split(","):
+            part = part.strip()
+            if not part:
+                continue
+            rid = by_key.get(part.lower())
+            if rid is None:
+                unknown.append(part)
+            elif rid not in out:
+                out.append(rid)
+    if unknown:
+        msgs = []
+        for u in unknown:
+            close = difflib.get_close_matches(u.lower(), list(by_key), n=4, cutoff=0.5)
+            shown = list(dict.fromkeys(by_key[c] + ("" if by_key[c].lower() == c else f" ({c})") for c in close))
+            msgs.append(f"unknown rule {u!r}" + (f" (close matches: {', '.join(shown)})" if shown else
+                                                 f" (no close match; rule ids: {', '.join(sorted(RULES))})"))
+        raise UnknownRule("; ".join(msgs) + "; `podpath rules` lists every rule")
+    return out
+
+
+def run_rules(snap: "Snapshot", only: list[str] | None = None, ctx: CheckContext | None = None) -> Iterator[Finding]:
+    """Findings of every rule, or of `only` (ids or names, see resolve_rules). `ctx` collects
+    what the rules could not check."""
+    ctx = ctx or CheckContext(snap)
+    wanted = set(resolve_rules(only)) if only else None
     for rid in sorted(RULES):
         r = RULES[rid]
-        if only and rid not in only and r.name not in only:
+        if wanted is not None and rid not in wanted:
             continue
         ctx._rule = r
         yield from r.func(ctx)
+    ctx._rule = None

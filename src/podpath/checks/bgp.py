@@ -7,6 +7,7 @@ from collections import defaultdict
 from typing import Iterator
 
 from podpath.checks.base import CheckContext, Finding, Fix, family_name, rule
+from podpath.checks.routes import pod_route_needs_bgp
 from podpath.routing.bgp import Daemon
 from podpath.routing.explain import explain_many
 from podpath.routing.reach import Forwarder
@@ -25,10 +26,9 @@ def session_down(ctx: CheckContext) -> Iterator[Finding]:
     res = snap.simulate()
     offered = {o.route.family for sp in res.speakers.values() for o in sp.originations}
     for s in res.sessions:
-        if s.unknown:
-            yield ctx.finding(s.id, f"BGP session {s.a.speaker.id} -> {s.a.remote_address} cannot be verified: {s.reason}.",
-                              locations=[s.a.peer.loc], severity="info", evidence=[s.reason],
-                              fix=Fix("Results for this session are incomplete"))
+        if s.unknown:  # not an error: BGP006 groups them by what they depend on
+            ctx.not_checked(f"BGP session {s.a.speaker.id} -> {s.a.remote_address} and the routes over it", s.reason,
+                            s.a.peer.loc)
             continue
         if s.up:
             for af, why in sorted(s.af_problems.items()):
@@ -96,11 +96,10 @@ def timing_dependent_outcome(ctx: CheckContext) -> Iterator[Finding]:
                           evidence=[t.detail, "podpath computes one outcome; the daemons may settle in another"],
                           fix=fix)
     for routes in skipped:
-        yield ctx.finding("not-checked", f"Policies with several stable outcomes were not looked for: the simulation "
-                          f"holds {routes:,} routes, above the 200,000 up to which podpath re-runs it with updates in "
-                          "another order (FRR oldest-path ties were checked).", severity="info",
-                          evidence=[f"{routes:,} (speaker, prefix) routes"],
-                          fix=Fix("Run `podpath check` on a part of the cluster (fewer nodes) to look for them"))
+        ctx.not_checked("policies with several stable outcomes (a second simulation with updates in another order)",
+                        f"the simulation holds {routes:,} (speaker, prefix) routes, above the 200,000 up to which "
+                        "podpath re-runs it (FRR oldest-path ties were checked); run `podpath check` on a part of "
+                        "the cluster (fewer nodes) to look for them")
 
 
 @rule("BGP002", "pod-cidr-not-routed", "error", "A node's pod CIDR is not routed on another node")
@@ -109,7 +108,10 @@ def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
     builds every host's kernel table (connected, static, what zebra and BIRD's kernel protocol install, Cilium's
     own routes) and forwards a packet from each node towards each other node's pod CIDR. Every pair that does not
     arrive is reported, grouped by the first place the route is lost (a policy clause at file:line, a session, a
-    missing kernel export); `podpath explain SNAPSHOT PREFIX` shows the whole path."""
+    missing kernel export); `podpath explain SNAPSHOT PREFIX` shows the whole path. Pairs that need no route BGP
+    carries are not errors (one info finding says why): in tunnel mode Cilium encapsulates pod traffic to the node
+    IP, and with `autoDirectNodeRoutes` it routes nodes on a shared L2 segment itself; where podpath does not know
+    the segments, such a pair is unknown (info, and listed as not checked)."""
     snap = ctx.snap
     if not snap.has_control_plane:
         return
@@ -118,12 +120,22 @@ def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
     fwd = Forwarder(res, cp.network)
     nodes = sorted(ctx.cluster.nodes.values(), key=lambda n: n.name)
     sources = fwd.sources(n.name for n in nodes)
+    verdicts = cp.pair_verdicts = PairVerdicts(snap, fwd)
+    if not any(n.pod_cidrs for n in nodes):
+        ctx.not_checked("pod CIDR reachability between nodes", "no node with a pod CIDR in the snapshot (add the "
+                        "Kubernetes Node or CiliumNode objects, `kubectl get nodes -o yaml`)")
     for fam in ctx.families():
         groups: dict[str, list[tuple[str, str, object, object]]] = defaultdict(list)
+        exempt: dict[str, list[str]] = defaultdict(list)  # why no BGP route is needed -> pairs
+        unsure: dict[str, list[str]] = defaultdict(list)
         for dst in nodes:
             for cidr in dst.pod_cidrs_of(fam):
                 # All pairs: delivered or not in bulk, the full trace only for those that are not.
                 lost = fwd.undelivered_from(cidr.value, dst.name, sources)
+                before = sum(len(v) for v in unsure.values())
+                lost = _needing_bgp(ctx, lost, dst, fam, cidr.value, exempt, unsure)
+                verdicts.unsure(fam, dst.name, sum(len(v) for v in unsure.values()) - before, unsure)
+                lost = verdicts.broken_of(fam, cidr.value, dst.name, lost)
                 # the trace of the first pair stands for the prefix (where it stops, why)
                 for k, src_name in enumerate(lost):
                     t = fwd.trace(src_name, cidr.value, dst.name) if k == 0 else None
@@ -178,6 +190,181 @@ def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
                               + (" (unverified: some routing daemons on the path are not modelled)" if unverifiable else "")
                               + ".", locations=locs, evidence=ev, severity="info" if unverifiable else None,
                               fix=Fix("; ".join(fixes) if fixes else "See `podpath explain` for the path"))
+
+        yield from _exempt_findings(ctx, fam, exempt, unsure)
+        verdicts.count(fam, nodes, groups)
+
+@rule("BGP006", "outcome-unknown", "info", "Sessions and pod routes whose outcome depends on what podpath lacks")
+def outcome_unknown(ctx: CheckContext) -> Iterator[Finding]:
+    """A session or a node pair is up, down or unknown. Unknown when the outcome depends on a statement podpath
+    reads but does not model (an IGP such as `router openfabric` that would give the route to a loopback peer),
+    on a peer or gateway outside the snapshot (an upstream provider), or on a routing daemon whose configuration
+    podpath could not read. Such outcomes are never errors: they are grouped here by what they depend on, with
+    the file or `podpath.yaml` key that would settle them; a failure that holds whatever they turn out to be is
+    still reported by BGP001/BGP002."""
+    snap = ctx.snap
+    if not snap.has_control_plane:
+        return
+    res = snap.simulate()
+    cp = snap.control_plane()
+    if cp.pair_verdicts is None:  # BGP002 computes them; run it when asked for this rule alone
+        for _ in pod_cidr_not_routed(ctx):
+            pass
+    v = cp.pair_verdicts
+    sessions: dict[str, list[object]] = defaultdict(list)
+    for s in res.sessions:
+        if s.unknown:
+            sessions[s.cause or s.reason].append(s)
+    pairs = v.unknown if v is not None else {}
+    for cause in sorted(set(sessions) | set(pairs)):
+        ss = sessions.get(cause, [])
+        ps = pairs.get(cause, [])
+        by_fam: dict[int, set[tuple[str, str]]] = defaultdict(set)
+        for fam, src, dst, _ in ps:
+            by_fam[fam].add((src, dst))
+        what = []
+        if ss:
+            what.append(f"{len(ss)} BGP session(s)")
+        what += [f"{len(by_fam[f])} {family_name(f)} node pair(s)" for f in sorted(by_fam)]
+        loc = ss[0].cause_loc if ss else (v.cause_loc.get(cause) if v is not None else None)  # type: ignore[attr-defined]
+        settle = ss[0].settle if ss else (v.settle.get(cause, "") if v is not None else "")  # type: ignore[attr-defined]
+        ev = [f"{s.a.speaker.id} -> {s.a.remote_address} ({s.a.peer.loc}): {s.reason}" for s in ss[:8]]  # type: ignore[attr-defined]
+        if len(ss) > 8:
+            ev.append(f"... and {len(ss) - 8} more sessions")
+        ev += [f"{src} -> {prefix} ({dst})" for _, src, dst, prefix in ps[:8]]
+        if len(ps) > 8:
+            ev.append(f"... and {len(ps) - 8} more (source, pod CIDR) pairs")
+        yield ctx.finding("-".join(cause.replace("`", "").split())[:160], f"{' and '.join(what)} depend on {cause}: podpath cannot tell whether "
+                          f"{'they work' if len(ss) + len(ps) > 1 else 'it works'}.",
+                          locations=[loc] + [s.a.peer.loc for s in ss[:3]],  # type: ignore[list-item, attr-defined]
+                          severity="warning" if loc is not None else "info", evidence=ev,
+                          fix=Fix(f"To settle it, add {settle}" if settle else "See `podpath sessions`"))
+
+
+class PairVerdicts:
+    """Every (source node, destination node) pair of a family is verified, broken or unknown. A pair the
+    simulation does not deliver is unknown when the failure depends on what podpath does not model or does
+    not have: it is delivered once the sessions of unknown outcome are taken as up (`assume_unknown_up`), or
+    its packet stops at a host whose routes come partly from unmodelled statements (an IGP), at a host whose
+    routing daemon podpath could not read, or at a gateway no host of the snapshot has. Broken pairs fail
+    whatever those turn out to be."""
+
+    def __init__(self, snap: object, fwd: Forwarder) -> None:
+        self.snap = snap
+        self.fwd = fwd
+        self.cp = snap.control_plane()  # type: ignore[attr-defined]
+        self._opt: Forwarder | None | bool = False  # the forwarder of the optimistic simulation (None: no need)
+        self._unknown_sessions: list = []  # sessions of unknown outcome that would carry routes
+        self._session_cause = ""
+        # cause -> [(family, source, destination host, prefix)], with where it is and what would settle it
+        self.unknown: dict[str, list[tuple[int, str, str, object]]] = defaultdict(list)
+        self.cause_loc: dict[str, object] = {}
+        self.settle: dict[str, str] = {}
+        self._unknown_pairs: dict[int, set[tuple[str, str]]] = defaultdict(set)
+        self.counts: dict[int, dict[str, int]] = {}  # family -> verified / broken / unknown node pairs
+
+    def _optimistic(self) -> Forwarder | None:
+        if self._opt is False:
+            res = self.snap.simulate()  # type: ignore[attr-defined]
+            self._unknown_sessions = sorted((s for s in res.sessions if s.unknown and s.afs), key=lambda s: s.cause)
+            self._session_cause = "; ".join(sorted({s.cause for s in self._unknown_sessions}))
+            if self._unknown_sessions:
+                self._opt = Forwarder(self.cp.simulate(assume_unknown_up=True), self.cp.network)
+            else:
+                self._opt = None
+        return self._opt  # type: ignore[return-value]
+
+    def _add(self, cause: str, loc: object, settle: str, fam: int, src: str, dst: str, prefix: object) -> None:
+        self.unknown[cause].append((fam, src, dst, prefix))
+        self.cause_loc.setdefault(cause, loc)
+        self.settle.setdefault(cause, settle)
+        self._unknown_pairs[fam].add((src, dst))
+
+    def unsure(self, fam: int, dst: str, new: int, unsure: dict[str, list[str]]) -> None:
+        """Count the `new` last pairs of `unsure` ("SRC -> PREFIX (DST): why", see _needing_bgp) as unknown."""
+        if new <= 0:
+            return
+        tail = [p for pairs in unsure.values() for p in pairs[-new:]]
+        for p in tail:
+            if f"({dst}): " in p:
+                self._unknown_pairs[fam].add((p.split(" -> ", 1)[0], dst))
+
+    def broken_of(self, fam: int, prefix: object, dst: str, lost: list[str]) -> list[str]:
+        """The sources in `lost` whose failure holds under the model; the others are recorded as unknown."""
+        if not lost:
+            return lost
+        net = self.cp.network
+        opt = self._optimistic()
+        still = set(opt.undelivered(prefix, dst, lost)) if opt is not None else set(lost)  # type: ignore[arg-type]
+        stops = self.fwd.stops(prefix, dst, [h for h in lost if h in still])  # type: ignore[arg-type]
+        broken = []
+        for src in lost:
+            if src not in still:  # delivered once the sessions of unknown outcome are up: depends on them
+                first = self._unknown_sessions[0]
+                self._add(self._session_cause, first.cause_loc, first.settle, fam, src, dst, prefix)
+                continue
+            stop, outside = stops.get(src, (src, None))
+            if outside is not None:
+                self._add(f"gateway {outside} outside the snapshot", None,
+                          f"the configuration of the router that has {outside} (its FRR/BIRD file), or its address "
+                          f"under `hosts.<name>.interfaces` in podpath.yaml", fam, src, dst, prefix)
+            elif any(h in self.cp.unmodelled for h in (stop, src, dst)):  # a daemon there is not simulated
+                h = next(h for h in (stop, src, dst) if h in self.cp.unmodelled)
+                self._add(f"{self.cp.unmodelled[h]} (not modelled)", None,
+                          f"a routing-daemon configuration of {h} podpath reads", fam, src, dst, prefix)
+            elif net.unmodelled_routes.get(stop):
+                u = min(net.unmodelled_routes[stop], key=lambda u: u.loc)
+                self._add(f"`{u.statement}` at {u.loc}", u.loc,
+                          f"the routes it installs on {stop}: a route dump of {stop} (`ip route`), or "
+                          f"`hosts.{stop}.routes` in podpath.yaml", fam, src, dst, prefix)
+            else:
+                broken.append(src)
+        return broken
+
+    def count(self, fam: int, nodes: list[object], groups: dict[str, list[tuple[str, str, object, object]]]) -> None:
+        broken = {(p[0], p[1]) for pairs in groups.values() for p in pairs}
+        unknown = self._unknown_pairs.get(fam, set()) - broken
+        total = sum(1 for d in nodes if d.pod_cidrs_of(fam)) * (len(nodes) - 1)  # type: ignore[attr-defined]
+        self.counts[fam] = {"verified": total - len(broken) - len(unknown), "broken": len(broken),
+                            "unknown": len(unknown)}
+
+
+def _needing_bgp(ctx: CheckContext, lost: list[str], dst: object, fam: int, cidr: object,
+                 exempt: dict[str, list[str]], unsure: dict[str, list[str]]) -> list[str]:
+    """The lost sources whose pod traffic to dst needs a route BGP carries; the others are noted in `exempt`
+    (Cilium delivers without one: tunnel mode, autoDirectNodeRoutes on a shared segment) or `unsure`."""
+    kept = []
+    for src_name in lost:
+        src = ctx.cluster.nodes.get(src_name)
+        need, why = pod_route_needs_bgp(ctx, src, dst, fam) if src is not None else (True, "")  # type: ignore[arg-type]
+        if need:
+            kept.append(src_name)
+            continue
+        key = "tunnel" if why.startswith("routingMode") else "auto-direct-node-routes"
+        (exempt if need is False else unsure)[key].append(f"{src_name} -> {cidr} ({dst.name}): {why}")  # type: ignore[attr-defined]
+    return kept
+
+
+def _exempt_findings(ctx: CheckContext, fam: int, exempt: dict[str, list[str]],
+                     unsure: dict[str, list[str]]) -> Iterator[Finding]:
+    """One info finding per reason for lost pairs that need no BGP route (Cilium delivers them itself), and
+    one for the pairs podpath cannot tell (named as not checked, with what would settle it)."""
+    for groups, unknown in ((exempt, False), (unsure, True)):
+        for key, pairs in sorted(groups.items()):
+            if unknown:
+                ctx.not_checked(f"{family_name(fam)} pod routes for {len(pairs)} node pair(s) the simulation does not "
+                                "route", pairs[0].split(": ", 1)[1])
+            why = ("Cilium encapsulates pod traffic to the node IP in tunnel mode; BGP carries only LoadBalancer and "
+                   "service IPs" if key == "tunnel" else
+                   "the nodes share an L2 segment and autoDirectNodeRoutes installs their pod routes")
+            msg = (f"{len(pairs)} {family_name(fam)} node pair(s) have no BGP-learned pod route"
+                   + (" and podpath cannot tell whether they need one: autoDirectNodeRoutes covers only nodes on a "
+                      "shared L2 segment" if unknown else f" and need none: {why}") + ".")
+            yield ctx.finding(f"{family_name(fam).lower()}:{'unknown' if unknown else 'exempt'}:{key}", msg,
+                              locations=ctx.setting_locs("routing-mode", "auto-direct-node-routes"), severity="info",
+                              evidence=pairs[:12] + ([f"... and {len(pairs) - 12} more pairs"] if len(pairs) > 12 else []),
+                              fix=None if not unknown else Fix("State the L2 segments of the nodes in podpath.yaml "
+                                                              "(`segments:` and `hosts.<name>.interfaces`)"))
 
 
 def _normalise(text: str) -> str:

@@ -7,6 +7,8 @@ from typing import Iterator
 
 from podpath.checks.base import CheckContext, Finding, Fix, rule
 from podpath.cilium.settings import version_tuple
+from podpath.model.cilium_bgp import not_served
+from podpath.readers.yamlsrc import value_loc
 
 
 @rule("HR001", "bpf-host-routing-not-effective", "warning", "BPF host routing requested but the agent falls back to legacy")
@@ -159,19 +161,30 @@ def big_tcp(ctx: CheckContext) -> Iterator[Finding]:
 
 @rule("BG001", "bgp-resource-version", "error", "Cilium BGP resources not served by this Cilium version")
 def bgp_resource_version(ctx: CheckContext) -> Iterator[Finding]:
-    """`CiliumBGPPeeringPolicy` (BGPv1) was removed in Cilium 1.19 and deprecated in 1.18; the `v2alpha1` BGPv2
-    resources are deprecated from 1.18 in favour of `cilium.io/v2`. BGP resources do nothing unless
-    `bgpControlPlane.enabled` is true."""
+    """Each Cilium release installs BGP CRDs that serve fixed API versions: `cilium.io/v2alpha1`
+    CiliumBGPClusterConfig, PeerConfig, Advertisement, NodeConfig and NodeConfigOverride from 1.16,
+    `cilium.io/v2` from 1.18 (v2alpha1 deprecated but served through 1.19); `CiliumBGPPeeringPolicy` (BGPv1,
+    v2alpha1 only) deprecated in 1.18 and removed in 1.19. An object of a version the cluster does not serve
+    does not exist — the API server rejects it — so podpath reports it at its `apiVersion` line and
+    simulates without it. BGP resources do nothing unless `bgpControlPlane.enabled` is true."""
     c = ctx.cilium
     for kind, obj, loc in ctx.snap.bgp_objects:
         api = str(obj.get("apiVersion", ""))
         name = str((obj.get("metadata") or {}).get("name"))
-        if kind == "CiliumBGPPeeringPolicy" and c.version_minor >= (1, 19):
-            yield ctx.finding(f"{kind}/{name}", f"CiliumBGPPeeringPolicy {name} is ignored: Cilium {c.version.value} "
-                              "removed BGPv1.", locations=[loc],
-                              evidence=[f"Cilium version {c.version.value} ({c.version.loc or 'assumed'})"],
-                              fix=Fix("Migrate to CiliumBGPClusterConfig/CiliumBGPPeerConfig/CiliumBGPAdvertisement (cilium.io/v2)", loc.file))
-        elif kind == "CiliumBGPPeeringPolicy" and c.version_minor == (1, 18):
+        why = not_served(kind, api, c.version_minor)
+        if why is not None:
+            removed = kind == "CiliumBGPPeeringPolicy"
+            yield ctx.finding(f"{kind}/{name}", f"{kind} {name} does not exist on Cilium {c.version.value}: {why}. The API "
+                              "server rejects it and no BGP runs from it.",
+                              locations=[value_loc(obj, "apiVersion", loc.file) if "apiVersion" in obj else loc],
+                              evidence=[f"Cilium version {c.version.value} ({c.version.loc or 'assumed'})",
+                                        f"apiVersion {api or '(none)'} at {value_loc(obj, 'apiVersion', loc.file)}"],
+                              fix=Fix("Migrate to CiliumBGPClusterConfig/CiliumBGPPeerConfig/CiliumBGPAdvertisement "
+                                      "(cilium.io/v2)" if removed else
+                                      "Use an apiVersion this Cilium serves (cilium.io/v2alpha1 before 1.18; "
+                                      "cilium.io/v2 from 1.18), or upgrade Cilium", loc.file))
+            continue
+        if kind == "CiliumBGPPeeringPolicy" and c.version_minor == (1, 18):
             yield ctx.finding(f"{kind}/{name}", f"CiliumBGPPeeringPolicy {name} is deprecated in Cilium 1.18 and removed in 1.19.",
                               locations=[loc], severity="warning", evidence=[f"apiVersion {api}"],
                               fix=Fix("Migrate to the BGPv2 resources before upgrading", loc.file))
@@ -184,3 +197,26 @@ def bgp_resource_version(ctx: CheckContext) -> Iterator[Finding]:
                               locations=[loc] + ctx.setting_locs("enable-bgp-control-plane"), severity="warning",
                               evidence=[ctx.describe_setting("enable-bgp-control-plane")],
                               fix=ctx.fix_setting("enable-bgp-control-plane", "true", "Enable bgpControlPlane.enabled"))
+
+
+@rule("BG002", "bgp-nodeconfig-ownership", "error", "CiliumBGPNodeConfig not written as the ClusterConfigs say")
+def bgp_nodeconfig_ownership(ctx: CheckContext) -> Iterator[Finding]:
+    """The agent runs the `CiliumBGPNodeConfig` named after its node; the operator writes it from the
+    `CiliumBGPClusterConfig` selecting the node (with the node's `CiliumBGPNodeConfigOverride`), but skips a
+    node whose NodeConfig the ClusterConfig does not own (operator/pkg/bgpv2/cluster.go): a hand-written
+    NodeConfig wins (warning), two ClusterConfigs selecting one node conflict and only one applies (error,
+    condition `ConflictingClusterConfigs`), an override that matches no instance changes nothing (warning),
+    and a `CiliumBGPPeeringPolicy` selecting the node takes precedence over all of it (warning)."""
+    if not ctx.snap.bgp_objects or (ctx.cilium.present and not ctx.cilium.flag("enable-bgp-control-plane")):
+        return
+    for note in ctx.snap.cilium_bgp().notes:
+        if note.kind == "unserved":
+            continue  # BG001
+        yield ctx.finding(f"{note.kind}:{note.subject}", note.message, locations=note.locs, evidence=note.evidence,
+                          severity=note.severity,
+                          fix=Fix("Let the operator write the node's CiliumBGPNodeConfig: delete the hand-written "
+                                  "one, or select the node by exactly one CiliumBGPClusterConfig"
+                                  if note.kind in ("handwritten", "conflict", "foreign-owner", "stale") else
+                                  "Name the override after the node and its instances after the ClusterConfig's "
+                                  "instances" if note.kind == "override-unused" else
+                                  "Select each node by either CiliumBGPPeeringPolicy or CiliumBGPClusterConfig"))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+import json
+from typing import Any, Iterator
 
 from podpath.checks.base import CheckContext, Finding, Fix, rule
 from podpath.cilium.chart import _norm, load_chart
 from podpath.cilium.settings import BY_CONFIGMAP, BY_HELM, KEYMAP, SUPPORTED_VERSIONS, minor
+from podpath.diagnostics import Loc
 from podpath.readers.yamlsrc import key_loc, walk_leaves
 
 
@@ -39,6 +41,9 @@ def unknown_helm_key(ctx: CheckContext) -> Iterator[Finding]:
     c = ctx.cilium
     chart = load_chart(c.version.value)
     if chart is None:
+        if ctx.snap.helm_values:
+            ctx.not_checked("Helm value keys", f"podpath has no chart data for Cilium {c.version.value}",
+                            c.version.loc)
         return
     for doc in ctx.snap.helm_values:
         for path, value, parent, key in walk_leaves(doc.data):
@@ -134,3 +139,75 @@ def version_mismatch(ctx: CheckContext) -> Iterator[Finding]:
                           f"{ctx.cilium.version.value}.", locations=[v.loc for _, v in seen],
                           evidence=[f"{what}: {v.value} ({v.loc})" for what, v in seen],
                           fix=Fix("State the running version in podpath.yaml (versions.cilium) or upgrade the stragglers"))
+
+
+def _real_default(chart: Any, path: tuple[Any, ...]) -> bool:
+    """The key has a default in the chart's values.yaml (so a null there is deleted by Helm's coalescing)."""
+    if chart is None or any(isinstance(p, int) for p in path):
+        return False
+    info = chart.keys.get(".".join(str(p) for p in path))
+    return info is not None and not (info.get("commented") or info.get("template_only") or info.get("schema_only"))
+
+
+def _violation_loc(data: Any, path: tuple[Any, ...], file: str) -> Loc:
+    """file:line:col of the offending value (ruamel positions)."""
+    from podpath.readers.yamlsrc import item_loc, node_loc, value_loc
+
+    if not path:
+        return node_loc(data, file)
+    cur = data
+    for p in path[:-1]:
+        cur = cur[p]
+    last = path[-1]
+    return item_loc(cur, last, file) if isinstance(last, int) else value_loc(cur, str(last), file)
+
+
+def _schema_fix(path: str, value: Any, expected: str, chart: Any, file: str) -> Fix:
+    """Unquote a number/boolean written as a string; otherwise name what is allowed and the default."""
+    from podpath.checks.base import nested_yaml
+
+    if isinstance(value, str):
+        text = value.strip()
+        if expected.startswith(("an integer", "a number")) and text.lstrip("-").isdigit():
+            return Fix(f"Write {path} as a number, without quotes", file, nested_yaml(path, str(int(text))))
+        if expected.startswith("a boolean") and text.lower() in ("true", "false"):
+            return Fix(f"Write {path} as a boolean, without quotes", file, nested_yaml(path, text.lower()))
+    default = chart.keys.get(path, {}).get("default") if chart is not None else None
+    keep = f", or remove it to keep the chart default ({json.dumps(default)})" if default is not None else \
+        ", or remove it"
+    return Fix(f"Set {path} to {expected}{keep}", file)
+
+
+@rule("HM004", "helm-values-schema", "error", "Helm value the chart's values.schema.json refuses")
+def helm_values_schema(ctx: CheckContext) -> Iterator[Finding]:
+    """The Cilium chart ships a values.schema.json, and Helm validates the values against it before it renders
+    anything: `MTU: "1500"` (a string where the schema wants an integer), `identityManagementMode: agents` (not
+    one of its enum values) or a map where a list belongs make `helm install/upgrade/template` (and Flux's
+    helm-controller) fail, so nothing of the values takes effect. podpath applies the schema of the stated
+    Cilium version (JSON Schema draft 7, as Helm does) to every Helm values file and HelmRelease `spec.values`.
+    As in Helm, values are YAML 1.1 (an unquoted `yes`/`on` may be a boolean: accepted when either reading
+    fits), a key set to null that the chart has a default for is deleted before validation, and keys the
+    schema does not describe are left to HM001."""
+    from podpath.cilium.schema import load_schema, render_path, render_value
+
+    version = ctx.cilium.version.value
+    schema = load_schema(version)
+    if schema is None:
+        if ctx.snap.helm_values:
+            ctx.not_checked("Helm values against values.schema.json",
+                            f"podpath has no chart schema for Cilium {version}", ctx.cilium.version.loc)
+        return
+    chart = load_chart(version)
+    for doc in ctx.snap.helm_values:
+        if not isinstance(doc.data, dict):
+            continue
+        for v in schema.validate(doc.data, lambda p: _real_default(chart, p)):
+            path = render_path(v.path)
+            loc = _violation_loc(doc.data, v.path, doc.file)
+            yield ctx.finding(
+                f"{doc.file}:{path}",
+                f"`{path}: {render_value(v.value)}` must be {v.expected} (values.schema.json of Cilium "
+                f"{minor(version)}); Helm refuses these values, so the release does not install or upgrade.",
+                locations=[loc], evidence=[f"checked against {schema.describe_source()}",
+                                           f"Cilium version {version} ({ctx.cilium.version.loc or 'assumed'})"],
+                fix=_schema_fix(path, v.value, v.expected, chart, doc.file))

@@ -106,6 +106,9 @@ def node_missing_family(ctx: CheckContext) -> Iterator[Finding]:
     if not ctx.cilium.present:
         return
     nodes = sorted(ctx.cluster.nodes.values(), key=lambda n: n.name)
+    if not nodes:
+        ctx.not_checked("each node's address and pod CIDR of every enabled family",
+                        "no Kubernetes Node (or CiliumNode) objects in the snapshot")
     for fam in ctx.families():
         have_ip = [n for n in nodes if n.node_ip(fam)]
         have_cidr = [n for n in nodes if n.pod_cidrs_of(fam)]

@@ -48,6 +48,9 @@ def no_route_source(ctx: CheckContext) -> Iterator[Finding]:
         return
     for fam in ctx.families():
         nodes = [n for n in ctx.cluster.nodes.values() if n.pod_cidrs_of(fam)]
+        if not ctx.cluster.nodes:
+            ctx.not_checked(f"what routes remote {family_name(fam)} pod CIDRs in native routing",
+                            "no Kubernetes Node (or CiliumNode) objects in the snapshot, so no pod CIDRs to route")
         if len(nodes) < 2:
             continue
         bgp = c.flag("enable-bgp-control-plane")
@@ -126,6 +129,32 @@ def _direct(ctx: CheckContext, src: Node, dst: Node, fam: int) -> tuple[bool | N
                    f"{', '.join(sorted(segs_dst))}: no shared L2 segment")
 
 
+def pod_route_needs_bgp(ctx: CheckContext, src: Node, dst: Node, fam: int) -> tuple[bool | None, str]:
+    """Must a route that BGP carries take src's pod traffic to dst's pod CIDR? (False, why) when Cilium delivers it
+    without one: in tunnel mode the packet is encapsulated to dst's node IP (BGP then carries only LoadBalancer
+    and service IPs); with autoDirectNodeRoutes the agent installs `<podCIDR> via <nodeIP>` for every node whose
+    IP is directly reachable, i.e. on a shared L2 segment. (None, why) when the segment information to tell is
+    missing; (True, "") otherwise."""
+    c = ctx.cilium
+    if not c.present:
+        return True, ""
+    if not c.native_routing:
+        return False, (f"routingMode {c.routing_mode} ({ctx.describe_setting('routing-mode')}): pod traffic is "
+                       "encapsulated to the node IP, so BGP carries no pod routes")
+    if not c.auto_direct_node_routes:
+        return True, ""
+    ok, why = _direct(ctx, src, dst, fam)
+    if ok:
+        shared = sorted(s.name for s in ctx.cluster.segments.values() if src.name in s.members and dst.name in s.members)
+        where = f"share L2 segment {', '.join(shared)}" if shared else "reach each other without a gateway (route dump)"
+        return False, (f"autoDirectNodeRoutes: {src.name} and {dst.name} {where}, so Cilium installs the direct "
+                       "route itself")
+    if ok is None:
+        return None, (f"autoDirectNodeRoutes: podpath cannot tell whether {src.name} and {dst.name} share an L2 "
+                      "segment (state it under `segments:` in podpath.yaml, or add a route dump of the node)")
+    return True, why
+
+
 @rule("RT002", "auto-direct-node-routes-across-l3", "error", "autoDirectNodeRoutes between nodes that share no L2 segment")
 def adnr_across_l3(ctx: CheckContext) -> Iterator[Finding]:
     """`autoDirectNodeRoutes` installs `<podCIDR> via <nodeIP>` only when the remote node IP is directly
@@ -138,6 +167,7 @@ def adnr_across_l3(ctx: CheckContext) -> Iterator[Finding]:
     nodes = sorted(ctx.cluster.nodes.values(), key=lambda n: n.name)
     for fam in ctx.families():
         bad: list[str] = []
+        unknown: list[str] = []
         for src in nodes:
             for dst in nodes:
                 if src is dst or not dst.pod_cidrs_of(fam):
@@ -145,6 +175,13 @@ def adnr_across_l3(ctx: CheckContext) -> Iterator[Finding]:
                 ok, why = _direct(ctx, src, dst, fam)
                 if ok is False:
                     bad.append(why)
+                elif ok is None:
+                    unknown.append(f"{src.name}->{dst.name}")
+        if unknown:
+            ctx.not_checked(f"whether {family_name(fam)} node IPs are directly reachable for {len(unknown)} node "
+                            f"pair(s) ({', '.join(unknown[:4])}{' ...' if len(unknown) > 4 else ''})",
+                            "no route dump of the source node, and no L2 segment (podpath.yaml segments or interface "
+                            "addresses) or no node IP of the family for the destination")
         if not bad:
             continue
         skip = c.flag("direct-routing-skip-unreachable")

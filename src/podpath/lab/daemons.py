@@ -14,6 +14,10 @@ its `frr` user (running with `-u root` fails: root is not in group frrvty).
 
 BIRD: `bird -f -c CONF -s SOCK -P PID`, queried with `birdc -s SOCK`.
 
+Configurations hold passwords: they are written only to files of mode 0600 in
+directories of mode 0700 (`private_file`), and reach FRR through such a file or
+vtysh's stdin, never a command line (any local user can read every process's argv).
+
 GoBGP: `gobgpd` with a generated TOML config, `port = -1` (no BGP listener,
 like Cilium's embedded GoBGP) and the gRPC API on 127.0.0.1:<port> inside the
 host's namespace; queried with `gobgp -p <port> ... -j`.
@@ -32,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from podpath.redact import redact_statements
 from podpath.routing.route import Route
 
 from . import parsers
@@ -39,7 +44,26 @@ from .errors import CommandError, ConvergenceTimeout, DaemonError
 from .netns import Bind, Host, LabNetwork
 from .rootfs import DaemonGeneration, resolve_generation
 
-FRR_ORDER = ("mgmtd", "zebra", "staticd", "bgpd")
+FRR_ORDER = ("mgmtd", "zebra", "staticd", "ospfd", "ospf6d", "bgpd")
+# Daemons started only when the configuration uses them (their zebra client name, what needs them).
+FRR_OPTIONAL = {"ospfd": ("ospf", re.compile(r"^\s*(router ospf\s*$|router ospf vrf |ip ospf )", re.M)),
+                "ospf6d": ("ospf6", re.compile(r"^\s*(router ospf6\b|ipv6 ospf6 )", re.M))}
+
+
+def private_dir(path: Path) -> Path:
+    """A directory only root can enter (configs with passwords live below it)."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def private_file(path: Path, text: str) -> Path:
+    """Write `text` to a file readable only by its owner (root): created 0600, never wider."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        os.fchmod(f.fileno(), 0o600)
+        f.write(text)
+    return path
 
 
 def _tail(path: Path, lines: int = 25) -> str:
@@ -73,8 +97,8 @@ class Daemon:
                                            hostname=self.host.name)
 
     def run(self, argv: Sequence[str], *, binds: Sequence[Bind] = (), check: bool = True,
-            timeout: float = 30.0) -> subprocess.CompletedProcess[str]:
-        return self.host.run(argv, root=self.gen.root, binds=binds, check=check, timeout=timeout)
+            timeout: float = 30.0, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        return self.host.run(argv, root=self.gen.root, binds=binds, check=check, timeout=timeout, input=input)
 
     def check_alive(self) -> None:
         for part, proc in self.procs.items():
@@ -151,17 +175,19 @@ class FrrInstance(Daemon):
     def _prepare(self) -> list[str]:
         uid, gid = self.gen.user_ids("frr")
         run, etc = self.dir / "run", self.dir / "etc" / self.pathspace
-        for path in (run, run / self.pathspace, etc):
-            path.mkdir(parents=True, exist_ok=True)
         for path in (run, run / self.pathspace):
+            path.mkdir(parents=True, exist_ok=True)
             os.chown(path, uid, gid)
-        (etc / "vtysh.conf").write_text("service integrated-vtysh-config\n")
-        (etc / "frr.conf").write_text(self.config)
-        os.chmod(etc / "frr.conf", 0o644)
-        daemons = [d for d in FRR_ORDER if self.gen.has(f"/usr/lib/frr/{d}")]
+        # Only vtysh (root) reads the configuration; the daemons get it from vtysh.
+        private_dir(etc)
+        private_file(etc / "vtysh.conf", "service integrated-vtysh-config\n")
+        private_file(etc / "frr.conf", self.config)
+        daemons = [d for d in FRR_ORDER if self.gen.has(f"/usr/lib/frr/{d}")
+                   and (d not in FRR_OPTIONAL or FRR_OPTIONAL[d][1].search(self.config))]
         for d in daemons:
             log = self.log_path(d)
-            log.touch()
+            log.touch(mode=0o600)
+            os.chmod(log, 0o600)  # daemon logs may quote the configuration: owner (frr) only
             os.chown(log, uid, gid)
         return daemons
 
@@ -192,6 +218,7 @@ class FrrInstance(Daemon):
         out = self.vtysh("show zebra client summary")
         names = {line.split()[0] for line in out.splitlines() if line.strip()}
         want = {"bgp" if d == "bgpd" else "static" for d in self.procs if d in ("bgpd", "staticd")}
+        want |= {FRR_OPTIONAL[d][0] for d in self.procs if d in FRR_OPTIONAL}
         return want <= names
 
     def _load_config(self) -> None:
@@ -200,24 +227,28 @@ class FrrInstance(Daemon):
         `load="boot"` applies it with `vtysh -b` exactly like FRR's init script;
         bgpd then holds sessions until about a second after the end of the
         configuration and its idle-hold timer (~4 s in all). `load="commands"`
-        sends the same lines as `-c` commands, which starts sessions at once.
+        sends the same lines as commands on vtysh's stdin (never as `-c` arguments: the
+        process list would show the passwords), which starts sessions at once.
         """
         conf = f"/etc/frr/{self.pathspace}/frr.conf"
         dry = self.run(["vtysh", "-N", self.pathspace, "-C", "-f", conf], binds=self.binds, check=False)
         if dry.returncode != 0:
             self._config_failed((dry.stdout + dry.stderr).strip())
+        commands = None
         if self.load == "boot":
             argv = ["vtysh", "-N", self.pathspace, "-b"]
         else:
-            argv = ["vtysh", "-N", self.pathspace, "-c", "configure terminal"]
-            for line in frr_command_lines(self.config):
-                argv += ["-c", line]
-        res = self.run(argv, binds=self.binds, check=False, timeout=60)
+            argv = ["vtysh", "-N", self.pathspace]
+            commands = "\n".join(["configure terminal", *frr_command_lines(self.config), "end", ""])
+        res = self.run(argv, binds=self.binds, check=False, timeout=60, input=commands)
         out = (res.stdout + res.stderr).strip()
+        if commands is not None:
+            out = _vtysh_complaints(out)
         if res.returncode != 0 or re.search(r"^% ", out, re.M):
             self._config_failed(out)
 
     def _config_failed(self, out: str) -> None:
+        out = redact_statements(out)  # vtysh quotes the offending line, passwords included
         self.config_errors += out + "\n"
         if self.strict:
             raise DaemonError(f"FRR on {self.host.name} rejected its configuration:\n{out}")
@@ -270,9 +301,48 @@ class FrrInstance(Daemon):
         """{peer: is Established} over all VRFs and families."""
         return parsers.frr_peer_states(self.bgp_summary())
 
+    @property
+    def runs_ospf(self) -> bool:
+        return any(d in self.procs for d in FRR_OPTIONAL)
+
+    def ospf_routes(self) -> list[dict[str, Any]]:
+        """The routes ospfd and ospf6d gave zebra (`parsers.frr_ospf_rows`)."""
+        rows: list[dict[str, Any]] = []
+        if "ospfd" in self.procs:
+            rows += parsers.frr_ospf_rows(self.vtysh_json("show ip route json"))
+        if "ospf6d" in self.procs:
+            rows += parsers.frr_ospf_rows(self.vtysh_json("show ipv6 route json"))
+        return rows
+
+    def ospf_full(self) -> bool:
+        """Every OSPF neighbour is Full (or 2-Way with a DROther: no adjacency is expected there)."""
+        for cmd, daemon in (("show ip ospf neighbor json", "ospfd"), ("show ipv6 ospf6 neighbor json", "ospf6d")):
+            if daemon not in self.procs:
+                continue
+            text = self.vtysh(cmd)
+            if re.search(r"(ExStart|Exchange|Loading|Init|Attempt)", text):
+                return False
+        return True
+
     def convergence_state(self) -> Any:
         tables = {afi: parsers.frr_table_digest(self.bgp_table(afi)) for afi in ("ipv4", "ipv6")}
-        return {"peers": parsers.frr_summary_digest(self.bgp_summary()), "tables": tables}
+        state = {"peers": parsers.frr_summary_digest(self.bgp_summary()), "tables": tables}
+        if self.runs_ospf:
+            state["ospf"] = self.ospf_routes()
+        return state
+
+
+def _vtysh_complaints(out: str) -> str:
+    """What an interactive vtysh (commands on stdin) said, without its banner and the prompts
+    echoing every command: the `% ...` complaints and any other message."""
+    keep = []
+    for line in out.splitlines():
+        if not line.strip() or line.startswith(("Hello, this is", "Copyright")):
+            continue
+        if not line.startswith("%") and re.match(r"^\S*#( |$)", line):
+            continue  # `host(config-router)# <command>`
+        keep.append(line)
+    return "\n".join(keep)
 
 
 def frr_command_lines(config: str) -> list[str]:
@@ -298,7 +368,7 @@ class BirdInstance(Daemon):
                  daemons: str | DaemonGeneration = "host") -> None:
         super().__init__(host, name, daemons)
         self.config = config
-        self.conf_path = self.dir / "bird.conf"
+        self.conf_path = private_dir(self.dir / "conf") / "bird.conf"
         self.socket = self.dir / "bird.ctl"
 
     def start(self, bound: float = 30.0) -> BirdInstance:
@@ -306,11 +376,11 @@ class BirdInstance(Daemon):
         text = self.config
         if not re.search(r"^\s*log\s", text, re.M):
             text = "log stderr all;\n" + text  # otherwise BIRD logs to syslog only
-        self.conf_path.write_text(text)
+        private_file(self.conf_path, text)
         res = self.run(["bird", "-p", "-c", str(self.conf_path)], check=False)
         if res.returncode != 0:
             raise DaemonError(f"BIRD on {self.host.name} rejected its configuration:\n"
-                              f"{(res.stdout + res.stderr).strip()}")
+                              f"{redact_statements((res.stdout + res.stderr).strip())}")
         self._spawn("bird", ["bird", "-f", "-c", str(self.conf_path), "-s", str(self.socket),
                              "-P", str(self.dir / "bird.pid")])
         self._wait("control socket", self._up, bound)
@@ -361,6 +431,25 @@ class BirdInstance(Daemon):
     def established(self) -> dict[str, bool]:
         return {name: p.get("info", "").startswith("Established")
                 for name, p in self.protocols().items() if p.get("proto") == "BGP"}
+
+    @property
+    def runs_ospf(self) -> bool:
+        return bool(re.search(r"^\s*protocol\s+ospf\b", self.config, re.M))
+
+    def ospf_routes(self) -> list[dict[str, Any]]:
+        """The routes of every OSPF protocol (`parsers.bird_ospf_rows`)."""
+        rows: list[dict[str, Any]] = []
+        for name, p in sorted(self.protocols().items()):
+            if p.get("proto") == "OSPF":
+                rows += parsers.bird_ospf_rows(self.birdc("show", "route", "protocol", name))
+        return rows
+
+    def ospf_full(self) -> bool:
+        for name, p in sorted(self.protocols().items()):
+            if p.get("proto") == "OSPF" and re.search(r"(Exstart|Exchange|Loading|Init)",
+                                                      self.birdc("show", "ospf", "neighbors", name)):
+                return False
+        return True
 
     def convergence_state(self) -> Any:
         protos = {n: {k: p.get(k) for k in ("state", "info", "routes")}
@@ -429,11 +518,11 @@ class GobgpInstance(Daemon):
         super().__init__(host, name, daemons)
         self.config = config
         self.api_port = api_port
-        self.conf_path = self.dir / "gobgpd.toml"
+        self.conf_path = private_dir(self.dir / "conf") / "gobgpd.toml"
 
     def start(self, bound: float = 30.0) -> GobgpInstance:
         text = self.config.toml() if isinstance(self.config, GobgpConfig) else self.config
-        self.conf_path.write_text(text)
+        private_file(self.conf_path, text)
         self._spawn("gobgpd", ["gobgpd", "-f", str(self.conf_path), "-t", "toml", "-p",
                                "--api-hosts", f"127.0.0.1:{self.api_port}", "--pprof-disable"])
         self._wait("gRPC API", lambda: self.run(self._cli("global"), check=False).returncode == 0, bound)

@@ -84,10 +84,12 @@ def run_batch(scenarios: list[Scenario], *, daemons: str = "host", save_dir: Pat
 
 
 def run_scenarios(seeds: list[int], *, batch: int = 8, daemons: str = "host", frr_version: str = "8.4.4",
-                  save_dir: Path | None = None, progress: Callable[[str], None] = lambda m: None) -> list[BatchResult]:
-    """Seeds -> scenarios, in batches of `batch`."""
+                  save_dir: Path | None = None, progress: Callable[[str], None] = lambda m: None,
+                  generator: Callable[..., Scenario] = generate) -> list[BatchResult]:
+    """Seeds -> scenarios (`generator`: BGP scenarios, or lab.ospf_scenarios.generate_ospf), in batches of
+    `batch`."""
     out = []
     for i in range(0, len(seeds), batch):
-        chunk = [generate(seed, index=j, frr_version=frr_version) for j, seed in enumerate(seeds[i:i + batch])]
+        chunk = [generator(seed, index=j, frr_version=frr_version) for j, seed in enumerate(seeds[i:i + batch])]
         out.append(run_batch(chunk, daemons=daemons, save_dir=save_dir, progress=progress))
     return out

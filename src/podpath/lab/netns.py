@@ -348,7 +348,7 @@ class LabNetwork:
     def spawn(self, argv: Sequence[str], *, log: Path, netns: str) -> subprocess.Popen[bytes]:
         if self._closed:
             raise LabError(f"lab run {self.run_id} is already torn down")
-        with open(log, "ab") as out:
+        with open(os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as out:  # logs: root only
             proc = subprocess.Popen(list(argv), stdout=out, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, start_new_session=True)
         self.state.processes.append(st.ProcRecord(proc.pid, st.proc_start_time(proc.pid), netns, list(argv)))

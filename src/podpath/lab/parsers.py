@@ -111,7 +111,7 @@ def strip_birdc_banner(text: str) -> str:
 _BIRD_ROUTE = re.compile(
     r"^(?P<net>\S+)?\s+(?P<dest>unicast|blackhole|unreachable|prohibited|multicast|\w+)\s+"
     r"\[(?P<proto>\S+)\s+(?P<since>[^\]]*?)(?:\s+from\s+(?P<from>\S+))?\]\s*"
-    r"(?P<primary>\*)?\s*\((?P<pref>\d+)(?:/(?P<metric>[\d?-]+))?\)"
+    r"(?P<primary>\*)?\s*(?:(?:I|IA|E1|E2)\s+)?\((?P<pref>\d+)(?:/(?P<metric>[\d?-]+))?(?:/\d+)?\)"
     r"(?:\s*\[(?P<bgp>[^\]]*)\])?")
 _BIRD_DEST = {"unicast": RouteDest.UNICAST, "blackhole": RouteDest.BLACKHOLE,
               "unreachable": RouteDest.UNREACHABLE, "prohibited": RouteDest.PROHIBIT}
@@ -485,3 +485,78 @@ def gobgp_rib_routes(obj: Any) -> list[Route]:
     if not obj:
         return []
     return [gobgp_path_route(prefix, p) for prefix, paths in obj.items() for p in paths]
+
+
+# --- OSPF routing tables ---------------------------------------------------------------------
+# One row per OSPF route: {"prefix", "kind" (intra|inter|ext1|ext2|?), "metric", "metric2", "nexthops"},
+# next hops as "ADDRESS@IF", "direct@IF" or "link-local@IF" (IPv6 link-local addresses are per run).
+
+
+def _nh_text(gw: str | None, ifname: str | None) -> str:
+    if not gw or not gw.strip():
+        return f"direct@{ifname or '?'}"
+    if gw.lower().startswith("fe80:"):
+        return f"link-local@{ifname or '?'}"
+    return f"{gw}@{ifname or '?'}"
+
+
+def frr_ospf_rows(rib: Any) -> list[dict[str, Any]]:
+    """The OSPF (ospfd, ospf6d) entries of `show ip[v6] route json`: the routes OSPF gave zebra,
+    selected or not (a connected network is an OSPF route too). FRR's zebra metric is the cost,
+    or the type-2 metric of a type-2 external route."""
+    rows = []
+    for prefix, entries in sorted((rib or {}).items()):
+        for e in entries if isinstance(entries, list) else []:
+            if e.get("protocol") not in ("ospf", "ospf6"):
+                continue
+            hops = sorted({_nh_text(n.get("ip"), n.get("interfaceName")) for n in e.get("nexthops", [])
+                           if n.get("active", True)})
+            rows.append({"prefix": str(ipaddress.ip_network(prefix, strict=False)), "kind": "?",
+                         "metric": e.get("metric"), "metric2": None, "nexthops": hops})
+    return rows
+
+
+_BIRD_OSPF = re.compile(r"^(?P<net>\S+)?\s+unicast\s+\[(?P<proto>\S+)\s[^\]]*\]\s*\*?\s*"
+                        r"(?P<kind>I|IA|E1|E2)\s+\((?P<pref>\d+)/(?P<m1>\d+)(?:/(?P<m2>\d+))?\)")
+_BIRD_KINDS = {"I": "intra", "IA": "inter", "E1": "ext1", "E2": "ext2"}
+
+
+def bird_ospf_rows(text: str) -> list[dict[str, Any]]:
+    """`birdc show route protocol P` (or `show route`): the OSPF routes with their metrics and
+    every next hop (ECMP routes list one `via` line per next hop). Only the OSPF protocol's own
+    routes (`I`, `IA`, `E1`, `E2`) are kept."""
+    rows: list[dict[str, Any]] = []
+    cur: dict[str, Any] | None = None
+    net = ""
+    for line in strip_birdc_banner(text).splitlines():
+        if not line.strip() or line.startswith("Table "):
+            continue
+        m = _BIRD_OSPF.match(line)
+        if m and not line.startswith("\t"):
+            net = m.group("net") or net
+            cur = {"prefix": str(ipaddress.ip_network(net, strict=False)), "kind": _BIRD_KINDS[m.group("kind")],
+                   "metric": int(m.group("m1")), "metric2": int(m.group("m2")) if m.group("m2") else None,
+                   "nexthops": [], "protocol": m.group("proto")}
+            rows.append(cur)
+            hop = re.search(r"\b(?:via\s+(\S+)\s+on\s+(\S+)|dev\s+(\S+))", line[m.end():])
+            if hop:
+                cur["nexthops"].append(_nh_text(hop.group(1), hop.group(2) or hop.group(3)))
+            continue
+        if not line[0].isspace():
+            net_m = re.match(r"^(\S+)\s", line)
+            if net_m and "/" in net_m.group(1):
+                net = net_m.group(1)
+            cur = None
+            continue
+        if cur is None:
+            continue
+        body = line.strip()
+        via = re.match(r"via\s+(\S+)\s+on\s+(\S+)", body)
+        dev = re.match(r"dev\s+(\S+)", body)
+        if via:
+            cur["nexthops"].append(_nh_text(via.group(1), via.group(2)))
+        elif dev:
+            cur["nexthops"].append(_nh_text(None, dev.group(1)))
+    for r in rows:
+        r["nexthops"] = sorted(set(r["nexthops"]))
+    return rows

@@ -20,6 +20,7 @@ from podpath.lab.daemons import (BirdInstance, FrrInstance, GobgpConfig, GobgpIn
                                  collect_kernel_routes, daemon_versions, wait_converged)
 from podpath.lab.netns import LabNetwork, require_root
 from podpath.routing.bgp import Daemon
+from podpath.routing.route import Protocol
 from podpath.routing.timing import timing_dependent
 
 if TYPE_CHECKING:
@@ -47,7 +48,10 @@ def run_lab(snap: "Snapshot", daemons: str = "host", timeout: float = 300.0,
         for name, h in sorted(net.hosts.items()):
             by_if: dict[str, list[str]] = {}
             for addr, (ifname, iface) in sorted(h.addresses.items(), key=lambda x: str(x[0])):
-                if ifname == "lo" or addr.is_loopback:
+                if addr.is_loopback:
+                    continue
+                if ifname == "lo":  # a loopback address (an OSPF router's, a BGP update-source)
+                    lab.add_address(hosts[name], "lo", str(iface))
                     continue
                 by_if.setdefault(ifname, []).append(str(iface))
             mine = net.segments.get(name, set())
@@ -119,9 +123,12 @@ def run_lab(snap: "Snapshot", daemons: str = "host", timeout: float = 300.0,
         try:
             # GoBGP (Cilium) only connects out, every 5-10 s: give it time before trusting a quiet period.
             gobgp = any(kind == "cilium" for _, kind, _ in instances)
+            # OSPF: a broadcast link waits one dead interval before electing its DR, then adjacencies
+            # form and SPF runs; BGP over loopbacks follows. Generated configs use hello 1 / dead 4.
+            ospf = any(getattr(i, "runs_ospf", False) for _, _, i in instances)
             expected = _expected_sessions(snap, result["not_run"], [(h, k) for h, k, _ in instances])
             result["convergence_s"] = round(wait_converged(ready, quiet_period=3.0, bound=max(30.0, timeout / 2),
-                                                           min_time=15.0 if gobgp else 0.0,
+                                                           min_time=15.0 if gobgp or ospf else 0.0,
                                                            require_established=False, expected=expected,
                                                            nudge=lambda: [b.kick() for b in birds]), 1)
         except Exception as e:  # report what did converge
@@ -133,12 +140,15 @@ def run_lab(snap: "Snapshot", daemons: str = "host", timeout: float = 300.0,
                 if kind == "frr":
                     rs = inst.bgp_routes(afi)
                 elif kind == "bird":
-                    rs = [r for r in inst.routes() if r.family == (4 if afi == "ipv4" else 6)]
+                    rs = [r for r in inst.routes() if r.family == (4 if afi == "ipv4" else 6)
+                          and r.protocol is not Protocol.OSPF]  # OSPF routes: compared as the underlay
                 else:
                     rs = inst.rib(afi)
                 routes += [r.to_json() for r in rs]
             h["bgp"][kind] = sorted(routes, key=lambda r: (r["prefix"], r["next_hop"] or "", r["as_path"]))
             h["sessions"][kind] = inst.established()
+            if getattr(inst, "runs_ospf", False):
+                h.setdefault("ospf", {})[kind] = inst.ospf_routes()
         kernel = collect_kernel_routes(lab)
         for host in hosts:
             result["hosts"].setdefault(host, {"bgp": {}, "sessions": {}})["kernel"] = kernel.get(hosts[host].netns, kernel.get(host, {}))
@@ -146,6 +156,29 @@ def run_lab(snap: "Snapshot", daemons: str = "host", timeout: float = 300.0,
     result["versions"] = daemon_versions(daemons)
     result["elapsed_s"] = round(time.monotonic() - t0, 1)
     return result
+
+
+def not_compared(snap: "Snapshot", lab: dict[str, Any]) -> list[str]:
+    """What a lab run leaves out, one line each: routers it could not run (with the sessions the
+    simulator gives them, which neither side then has), Cilium peers it could not configure, a run
+    that did not converge. Non-empty means the comparison is incomplete (`lab` exits 3)."""
+    out: list[str] = []
+    sessions = snap.simulate().sessions if snap.has_control_plane else []
+    for nr in lab.get("not_run", []):
+        file = nr.get("file")
+        where = " ".join(x for x in (nr.get("host"), f"({file})" if file else None) if x)
+        if file is None:
+            out.append(f"{where}: not run: {nr['why']}; that session is not compared")
+            continue
+        mine = sorted({s.id for s in sessions for e in (s.a, s.b)
+                       if e is not None and getattr(e.speaker, "config_file", None) == file})
+        shown = ", ".join(mine[:4]) + (f" and {len(mine) - 4} more" if len(mine) > 4 else "")
+        out.append(f"{where}: not run: {nr['why']}; not compared: its BGP tables"
+                   + (f" and {len(mine)} session(s) ({shown})" if mine else "")
+                   + " (lab compare runs the simulator without it too)")
+    if lab.get("convergence_error"):
+        out.append(f"the lab did not converge ({lab['convergence_error']}): its tables were read as they were")
+    return out
 
 
 def _reduced(snap: "Snapshot", not_run: list[dict[str, Any]]) -> "Snapshot":
@@ -238,7 +271,38 @@ def compare(snap: "Snapshot", lab: dict[str, Any]) -> list[str]:
                 if a != b:
                     route_diff(key[0], f"{host} {kind}: {key[0]} [{key[1]}] has {_show(a)} in the lab, "
                                        f"{_show(b)} in the simulator")
+    diffs += ospf_differences(reduced, lab)
     return diffs
+
+
+def ospf_differences(snap: "Snapshot", lab: dict[str, Any]) -> list[str]:
+    """Every difference between the lab's OSPF routes (what ospfd/ospf6d gave zebra, BIRD's OSPF
+    protocols' routes) and the simulated underlay: prefix, metric (BIRD: both metrics) and next hops."""
+    from podpath.routing.igp import lab_rows
+
+    igp = snap.control_plane().igp
+    diffs: list[str] = []
+    for host, data in sorted(lab["hosts"].items()):
+        for kind, rows in sorted(data.get("ospf", {}).items()):
+            sim = lab_rows(igp, host, kind)
+            real = {r["prefix"]: r for r in rows}
+            for pfx in sorted(real.keys() - sim.keys()):
+                diffs.append(f"{host} {kind}: lab has OSPF route {pfx} ({_ospf_show(real[pfx])}), simulator does not")
+            for pfx in sorted(sim.keys() - real.keys()):
+                diffs.append(f"{host} {kind}: simulator has OSPF route {pfx} ({_ospf_show(sim[pfx])}), lab does not")
+            for pfx in sorted(real.keys() & sim.keys()):
+                a, b = real[pfx], sim[pfx]
+                keys = ("metric", "nexthops") if kind == "frr" else ("kind", "metric", "metric2", "nexthops")
+                if any(a.get(k) != b.get(k) for k in keys):
+                    diffs.append(f"{host} {kind}: OSPF route {pfx} is {_ospf_show(a)} in the lab, {_ospf_show(b)} "
+                                 "in the simulator")
+    return diffs
+
+
+def _ospf_show(r: dict[str, Any]) -> str:
+    m = f"metric {r.get('metric')}" + (f"/{r['metric2']}" if r.get("metric2") is not None else "")
+    kind = f"{r['kind']} " if r.get("kind") not in (None, "?") else ""
+    return f"{kind}{m} via {', '.join(r.get('nexthops') or ['nothing'])}"
 
 
 TIMING = "timing-dependent"

@@ -157,8 +157,11 @@ class Host:
 
     name: str
     interfaces: dict[str, Interface] = field(default_factory=dict)
-    routes: RouteTable | None = None
+    routes: RouteTable | None = None  # observed: the route dumps
     route_files: list[str] = field(default_factory=list)
+    # Configured routes the host forwards with (static, default, DHCP/RA gateways): from podpath.yaml, Talos,
+    # netplan, ifupdown and a dump's non-dynamic routes. The simulation installs them; `routes` stays evidence.
+    static_routes: list[KernelRoute] = field(default_factory=list)
     cilium_status: CiliumStatus | None = None
     files: list[str] = field(default_factory=list)
     loc: Loc | None = None

@@ -6,17 +6,19 @@ config (families ipv4+ipv6 unicast, nothing advertised); a family without an
 `advertisements` selector advertises nothing; an advertisement is selected by the
 labels *of the CiliumBGPAdvertisement object*; a node override is the object named
 after the node. BGPv1 (CiliumBGPPeeringPolicy): several policies selecting one node
-means none is applied.
+means none is applied. Which apiVersions exist per Cilium release (`SERVED`) and how the
+operator writes, skips or keeps each node's CiliumBGPNodeConfig: `resolve_all`.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass, field
 from typing import Any
 
 from podpath.diagnostics import Diagnostics, Loc, Unsupported
 from podpath.model.cilium_bgp import (Advertisement, AdvertisementAttrs, CiliumBgpFamily, CiliumBgpInstance,
-                                      CiliumBgpPeer)
+                                      CiliumBgpPeer, Minor, not_served)
 from podpath.model.cluster import Node
 from podpath.model.labels import selector_matches
 from podpath.readers.yamlsrc import get_path, item_loc, node_loc, value_loc
@@ -128,66 +130,290 @@ def _addr(raw: Any, loc: Loc, diags: Diagnostics) -> Any:
         return None
 
 
-def resolve(objects: list[tuple[str, Any, Loc]], nodes: dict[str, Node], diags: Diagnostics) -> list[CiliumBgpInstance]:
+@dataclass
+class BgpNote:
+    """Something the operator or the agent does with the resources that the user should know:
+    an unserved object, a NodeConfig conflict, BGPv1 taking precedence, an override that applies to nothing."""
+
+    kind: str  # unserved | conflict | handwritten | foreign-owner | v1-precedence | override-unused
+    subject: str
+    severity: str  # error | warning | info
+    message: str
+    locs: list[Loc]
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Resolution:
+    instances: list[CiliumBgpInstance]
+    notes: list[BgpNote]
+
+
+@dataclass
+class _NodePeer:
+    """One peer of a CiliumBGPNodeConfig instance (v2.CiliumBGPNodePeer)."""
+
+    name: str
+    loc: Loc
+    raw: Any  # peerAddress, peerASN, peerConfigRef, autoDiscovery
+    local_address: Any = None
+    file: str = ""
+
+
+@dataclass
+class _NodeInstance:
+    """One instance of a CiliumBGPNodeConfig (v2.CiliumBGPNodeInstance), written by the operator from a
+    ClusterConfig and the node's override, or by hand."""
+
+    name: str
+    local_asn: Any
+    loc: Loc
+    local_port: Any = None
+    router_id: Any = None
+    peers: list[_NodePeer] = field(default_factory=list)
+
+
+def _api(obj: Any) -> str:
+    return str(obj.get("apiVersion", "")).rsplit("/", 1)[-1]
+
+
+def _from_cluster_config(cc: Any, file: str, override: Any) -> list[_NodeInstance]:
+    """What the operator writes into the node's CiliumBGPNodeConfig (operator/pkg/bgpv2/cluster.go,
+    toNodeBGPInstance): the ClusterConfig's instances; an override instance of the same name sets routerID,
+    localPort and localASN when given, and localAddress of the peers of the same name."""
+    out = []
+    seq = get_path(cc, "spec.bgpInstances") or []
+    ov_by_name = {str(o.get("name")): o for o in (get_path(override, "spec.bgpInstances") or [])
+                  if isinstance(o, dict)} if override is not None else {}
+    for i, inst in enumerate(seq):
+        if not isinstance(inst, dict):
+            continue
+        ni = _NodeInstance(str(inst.get("name")), inst.get("localASN"), item_loc(seq, i, file), inst.get("localPort"))
+        ov = ov_by_name.get(ni.name) or {}
+        if ov.get("routerID") is not None:
+            ni.router_id = ov["routerID"]
+        if ov.get("localPort") is not None:
+            ni.local_port = ov["localPort"]
+        if ov.get("localASN") is not None:
+            ni.local_asn = ov["localASN"]
+        ov_peers = {str(p.get("name")): p for p in ov.get("peers") or [] if isinstance(p, dict)}
+        for j, p in enumerate(inst.get("peers") or []):
+            if isinstance(p, dict):
+                pname = str(p.get("name"))
+                ni.peers.append(_NodePeer(pname, item_loc(inst["peers"], j, file), p,
+                                          ov_peers.get(pname, {}).get("localAddress"), file))
+        out.append(ni)
+    return out
+
+
+def _from_node_config(nc: Any, file: str) -> list[_NodeInstance]:
+    """A CiliumBGPNodeConfig's own spec, as the agent reads it."""
+    out = []
+    seq = get_path(nc, "spec.bgpInstances") or []
+    for i, inst in enumerate(seq):
+        if not isinstance(inst, dict):
+            continue
+        ni = _NodeInstance(str(inst.get("name")), inst.get("localASN"), item_loc(seq, i, file), inst.get("localPort"),
+                           inst.get("routerID"))
+        for j, p in enumerate(inst.get("peers") or []):
+            if isinstance(p, dict):
+                ni.peers.append(_NodePeer(str(p.get("name")), item_loc(inst["peers"], j, file), p,
+                                          p.get("localAddress"), file))
+        out.append(ni)
+    return out
+
+
+def _owner_names(nc: Any) -> list[tuple[str, str | None]]:
+    """(name, uid) of every CiliumBGPClusterConfig in the NodeConfig's ownerReferences."""
+    out = []
+    for ref in get_path(nc, "metadata.ownerReferences") or []:
+        if isinstance(ref, dict) and str(ref.get("kind")) == "CiliumBGPClusterConfig" \
+                and str(ref.get("apiVersion", "")).startswith("cilium.io/"):
+            out.append((str(ref.get("name")), str(ref["uid"]) if ref.get("uid") else None))
+    return out
+
+
+def _owns(cc: Any, owners: list[tuple[str, str | None]]) -> bool:
+    """operator/pkg/bgpv2/cluster.go isOwner compares UIDs; a snapshot written by hand seldom has them,
+    so the name decides when either UID is missing."""
+    uid = get_path(cc, "metadata.uid")
+    for name, ouid in owners:
+        if ouid and uid:
+            if ouid == str(uid):
+                return True
+        elif name == _name(cc):
+            return True
+    return False
+
+
+def resolve(objects: list[tuple[str, Any, Loc]], nodes: dict[str, Node], diags: Diagnostics,
+            cilium: Minor = (1, 19)) -> list[CiliumBgpInstance]:
     """Every (node, instance) the Cilium agents run, sorted by node then instance name."""
+    return resolve_all(objects, nodes, diags, cilium).instances
+
+
+def resolve_all(objects: list[tuple[str, Any, Loc]], nodes: dict[str, Node], diags: Diagnostics,
+                cilium: Minor = (1, 19)) -> Resolution:
+    """The instances every agent runs, and what the operator and agents do on the way.
+
+    An object whose apiVersion the cluster's CRDs do not serve does not exist (the API server rejects it).
+    Per node, as the operator (operator/pkg/bgpv2/cluster.go, upsertNodeConfigs) and the agent do: the agent
+    runs the CiliumBGPNodeConfig named after its node. The operator writes that object from each ClusterConfig
+    whose nodeSelector (none: every node) selects the node, unless a NodeConfig of that name exists that the
+    ClusterConfig does not own (ownerReferences): then it skips the node, with the ClusterConfig condition
+    ConflictingClusterConfigs when another ClusterConfig owns it, silently when nobody does. A NodeConfig
+    owned by a ClusterConfig is rewritten from it (or deleted when it no longer selects the node). Of two
+    ClusterConfigs selecting one node, whichever the operator reconciles first creates the NodeConfig and
+    the other is skipped. A CiliumBGPPeeringPolicy selecting the node takes precedence over all of it
+    (Documentation/network/bgp-control-plane/bgp-control-plane-v2.rst, warning)."""
+    notes: list[BgpNote] = []
     by_kind: dict[str, list[tuple[Any, Loc]]] = {}
     for kind, obj, loc in objects:
+        why = not_served(kind, str(obj.get("apiVersion", "")), cilium)
+        if why is not None:
+            name = _name(obj)
+            notes.append(BgpNote("unserved", f"{kind}/{name}", "error",
+                                 f"{kind} {name} does not exist: {why}; the API server rejects it, so podpath "
+                                 "simulates without it.",
+                                 [value_loc(obj, "apiVersion", loc.file) if "apiVersion" in obj else loc]))
+            continue
         by_kind.setdefault(kind, []).append((obj, loc))
     peer_configs = {_name(o): (o, l) for o, l in by_kind.get("CiliumBGPPeerConfig", [])}
     adverts: list[Advertisement] = []
     for o, l in by_kind.get("CiliumBGPAdvertisement", []):
         adverts.extend(_advertisements(o, l.file, diags))
     overrides = {_name(o): (o, l) for o, l in by_kind.get("CiliumBGPNodeConfigOverride", [])}
+    node_configs = {_name(o): (o, l) for o, l in by_kind.get("CiliumBGPNodeConfig", [])}
+    ccs = sorted(by_kind.get("CiliumBGPClusterConfig", []), key=lambda x: (_name(x[0]), x[1]))
+    ccs_by_name = {_name(o): (o, l) for o, l in ccs}
+    v1_policies = by_kind.get("CiliumBGPPeeringPolicy", [])
     out: list[CiliumBgpInstance] = []
-    for obj, loc in sorted(by_kind.get("CiliumBGPClusterConfig", []), key=lambda x: x[1]):
-        file = loc.file
-        spec = obj.get("spec") or {}
-        sel = spec.get("nodeSelector")
-        api = str(obj.get("apiVersion", "")).rsplit("/", 1)[-1]
-        for node in sorted(nodes.values(), key=lambda n: n.name):
-            if sel is not None and not selector_matches(sel, node.labels):
-                continue
-            ov_obj = overrides.get(node.name)
-            for i, inst in enumerate(spec.get("bgpInstances") or []):
-                iloc = item_loc(spec["bgpInstances"], i, file)
-                name = str(inst.get("name"))
-                try:
-                    asn = int(inst.get("localASN"))
-                except (TypeError, ValueError):
-                    diags.error(iloc, f"bgpInstance {name} has no valid localASN")
-                    continue
-                bi = CiliumBgpInstance(node.name, name, asn, iloc, inst.get("localPort"), source=api)
-                ov_peers: dict[str, Any] = {}
-                if ov_obj is not None:
-                    for ov in (get_path(ov_obj[0], "spec.bgpInstances") or []):
-                        if str(ov.get("name")) == name:
-                            bi.router_id = ov.get("routerID") or bi.router_id
-                            bi.local_port = ov.get("localPort", bi.local_port)
-                            if ov.get("localASN"):
-                                bi.local_asn = int(ov["localASN"])
-                            ov_peers = {str(p.get("name")): p for p in ov.get("peers") or []}
-                for j, p in enumerate(inst.get("peers") or []):
-                    ploc = item_loc(inst["peers"], j, file)
-                    pname = str(p.get("name"))
-                    ref = get_path(p, "peerConfigRef.name")
-                    pc_spec: Any = {}
-                    if ref is not None:
-                        if str(ref) not in peer_configs:
-                            diags.error(value_loc(p["peerConfigRef"], "name", file),
-                                        f"peerConfigRef {ref!r} names no CiliumBGPPeerConfig in the snapshot")
-                        else:
-                            pc_spec = peer_configs[str(ref)][0].get("spec") or {}
-                    peer = CiliumBgpPeer(
-                        pname, ploc, _addr(p.get("peerAddress"), ploc, diags), int(p.get("peerASN") or 0),
-                        int(get_path(pc_spec, "transport.peerPort") or 179), int(pc_spec.get("ebgpMultihop") or 1),
-                        _addr(ov_peers.get(pname, {}).get("localAddress"), ploc, diags),
-                        _families(pc_spec, peer_configs[str(ref)][1].file if ref in peer_configs else file),
-                        str(ref) if ref else None, get_path(p, "autoDiscovery.mode"))
-                    bi.peers.append(peer)
+    used_overrides: set[str] = set()
+    for node in sorted(nodes.values(), key=lambda n: n.name):
+        selecting = [(o, l) for o, l in ccs
+                     if (o.get("spec") or {}).get("nodeSelector") is None
+                     or selector_matches(o["spec"]["nodeSelector"], node.labels)]
+        v1 = [l for o, l in v1_policies if (o.get("spec") or {}).get("nodeSelector") is None
+              or selector_matches(o["spec"]["nodeSelector"], node.labels)]
+        if v1:
+            if selecting or node.name in node_configs:
+                notes.append(BgpNote("v1-precedence", f"node/{node.name}", "warning",
+                                     f"Node {node.name} is selected by CiliumBGPPeeringPolicy and by BGPv2 resources: "
+                                     "the agent runs the CiliumBGPPeeringPolicy and ignores its CiliumBGPNodeConfig.",
+                                     [v1[0]] + [l for _, l in selecting[:1]],
+                                     ["Documentation/network/bgp-control-plane/bgp-control-plane-v2.rst: the two must "
+                                      "not be combined; where both select a node, CiliumBGPPeeringPolicy takes precedence"]))
+            continue
+        chosen, source_loc = _node_instances(node.name, selecting, node_configs, ccs_by_name, overrides,
+                                             used_overrides, notes)
+        for ni in chosen:
+            bi = _instance(node.name, ni, source_loc, peer_configs, diags)
+            if bi is not None:
                 bi.advertisements = adverts
                 out.append(bi)
-    out.extend(_resolve_v1(by_kind.get("CiliumBGPPeeringPolicy", []), nodes, diags))
-    return sorted(out, key=lambda b: (b.node, b.name, b.loc))
+    for name, (o, l) in sorted(overrides.items()):
+        if name not in used_overrides and name in nodes:
+            notes.append(BgpNote("override-unused", f"CiliumBGPNodeConfigOverride/{name}", "warning",
+                                 f"CiliumBGPNodeConfigOverride {name} changes nothing: the operator applies an override "
+                                 "only when it writes the node's CiliumBGPNodeConfig from a CiliumBGPClusterConfig "
+                                 "instance of the same name, and none does.", [l]))
+    out.extend(_resolve_v1(v1_policies, nodes, diags))
+    return Resolution(sorted(out, key=lambda b: (b.node, b.name, b.loc)), notes)
+
+
+def _node_instances(node: str, selecting: list[tuple[Any, Loc]], node_configs: dict[str, tuple[Any, Loc]],
+                    ccs_by_name: dict[str, tuple[Any, Loc]], overrides: dict[str, tuple[Any, Loc]],
+                    used_overrides: set[str], notes: list[BgpNote]) -> tuple[list[_NodeInstance], str]:
+    """The instances of the CiliumBGPNodeConfig the agent on `node` reads, and where they come from."""
+    override = overrides.get(node)
+    nc = node_configs.get(node)
+    if nc is not None:
+        owners = _owner_names(nc[0])
+        owner = next(((o, l) for o, l in selecting if _owns(o, owners)), None)
+        if owner is None and owners and all(n not in ccs_by_name for n, _ in owners):
+            skipped = ", ".join(_name(o) for o, _ in selecting)
+            notes.append(BgpNote("foreign-owner", f"CiliumBGPNodeConfig/{node}", "info",
+                                 f"CiliumBGPNodeConfig {node} is owned by CiliumBGPClusterConfig "
+                                 f"{', '.join(n for n, _ in owners)}, which is not in the snapshot: podpath runs it as "
+                                 "written" + (f"; {skipped} skip(s) the node (condition ConflictingClusterConfigs)"
+                                              if selecting else "") + ".",
+                                 [nc[1]] + [l for _, l in selecting]))
+            return _from_node_config(nc[0], nc[1].file), "v2"
+        if owner is None and owners:
+            # owned by a ClusterConfig in the snapshot that no longer selects the node: the operator deletes it
+            notes.append(BgpNote("stale", f"CiliumBGPNodeConfig/{node}", "info",
+                                 f"CiliumBGPNodeConfig {node} is owned by CiliumBGPClusterConfig "
+                                 f"{', '.join(n for n, _ in owners)}, which does not select node {node}: the operator "
+                                 "deletes it (deleteNodeConfigs).", [nc[1]]))
+            nc = None
+        elif owner is None:
+            if selecting:
+                notes.append(BgpNote("handwritten", f"CiliumBGPNodeConfig/{node}", "warning",
+                                     f"CiliumBGPNodeConfig {node} is not owned by any CiliumBGPClusterConfig: the operator "
+                                     f"leaves it as written and skips node {node} for "
+                                     f"{', '.join('CiliumBGPClusterConfig ' + _name(o) for o, _ in selecting)} "
+                                     "(silently: no condition names it); the agent runs the hand-written NodeConfig.",
+                                     [nc[1]] + [l for _, l in selecting],
+                                     ["operator/pkg/bgpv2/cluster.go upsertNodeConfigs: a same-named NodeConfig not "
+                                      "owned by the ClusterConfig is skipped"]))
+            return _from_node_config(nc[0], nc[1].file), "v2"
+        else:
+            others = [(o, l) for o, l in selecting if o is not owner[0]]
+            if others:
+                notes.append(_conflict(node, owner, others, f"CiliumBGPNodeConfig {node} in the snapshot is owned by "
+                                       f"{_name(owner[0])}"))
+            if override is not None:
+                used_overrides.add(node)
+            return _from_cluster_config(owner[0], owner[1].file, override[0] if override else None), _api(owner[0])
+    if not selecting:
+        return [], "v2"
+    first = selecting[0]
+    if len(selecting) > 1:
+        notes.append(_conflict(node, first, selecting[1:], "no CiliumBGPNodeConfig in the snapshot says which one the "
+                               f"operator reconciled first; podpath simulates {_name(first[0])} (first by name)"))
+    if override is not None:
+        used_overrides.add(node)
+    return _from_cluster_config(first[0], first[1].file, override[0] if override else None), _api(first[0])
+
+
+def _conflict(node: str, winner: tuple[Any, Loc], losers: list[tuple[Any, Loc]], why: str) -> BgpNote:
+    names = ", ".join(_name(o) for o, _ in losers)
+    return BgpNote("conflict", f"node/{node}", "error",
+                   f"CiliumBGPClusterConfigs {_name(winner[0])} and {names} both select node {node}: the operator "
+                   f"writes one CiliumBGPNodeConfig per node, so {names} is not applied on {node} (condition "
+                   f"ConflictingClusterConfigs: \"Selecting the same node(s) with ClusterConfig(s): "
+                   f"[{_name(winner[0])}]\").", [l for _, l in losers] + [winner[1]],
+                   [why, "operator/pkg/bgpv2/cluster.go upsertNodeConfigs: an existing NodeConfig not owned by this "
+                    "ClusterConfig is skipped"])
+
+
+def _instance(node: str, ni: _NodeInstance, source: str, peer_configs: dict[str, tuple[Any, Loc]],
+              diags: Diagnostics) -> CiliumBgpInstance | None:
+    try:
+        asn = int(ni.local_asn)
+    except (TypeError, ValueError):
+        diags.error(ni.loc, f"bgpInstance {ni.name} has no valid localASN")
+        return None
+    bi = CiliumBgpInstance(node, ni.name, asn, ni.loc, ni.local_port, source=source)
+    bi.router_id = str(ni.router_id) if ni.router_id else None
+    for np in ni.peers:
+        p = np.raw
+        ref = get_path(p, "peerConfigRef.name")
+        pc_spec: Any = {}
+        pc_file = np.file
+        if ref is not None:
+            if str(ref) not in peer_configs:
+                diags.error(value_loc(p["peerConfigRef"], "name", np.file),
+                            f"peerConfigRef {ref!r} names no CiliumBGPPeerConfig in the snapshot")
+            else:
+                pc_spec = peer_configs[str(ref)][0].get("spec") or {}
+                pc_file = peer_configs[str(ref)][1].file
+        bi.peers.append(CiliumBgpPeer(
+            np.name, np.loc, _addr(p.get("peerAddress"), np.loc, diags), int(p.get("peerASN") or 0),
+            int(get_path(pc_spec, "transport.peerPort") or 179), int(pc_spec.get("ebgpMultihop") or 1),
+            _addr(np.local_address, np.loc, diags), _families(pc_spec, pc_file),
+            str(ref) if ref else None, get_path(p, "autoDiscovery.mode")))
+    return bi
 
 
 def _resolve_v1(policies: list[tuple[Any, Loc]], nodes: dict[str, Node], diags: Diagnostics) -> list[CiliumBgpInstance]:
@@ -242,6 +468,9 @@ _MODELLED: dict[str, dict[str, Any]] = {
     "CiliumBGPAdvertisement": {**_META, "spec": {"advertisements": [{
         "advertisementType": ANY, "attributes": _ATTRS, "selector": ANY, "service": {"addresses": ANY},
         "interface": {"name": ANY}}]}},
+    "CiliumBGPNodeConfig": {**_META, "spec": {"bgpInstances": [{
+        "name": ANY, "localASN": ANY, "routerID": ANY, "localPort": ANY, "peers": [{
+            "name": ANY, "peerAddress": ANY, "peerASN": ANY, "localAddress": ANY, "peerConfigRef": {"name": ANY}}]}]}},
     "CiliumBGPNodeConfigOverride": {**_META, "spec": {"bgpInstances": [{
         "name": ANY, "routerID": ANY, "localPort": ANY, "localASN": ANY,
         "peers": [{"name": ANY, "localAddress": ANY}]}]}},
@@ -253,6 +482,67 @@ _MODELLED: dict[str, dict[str, Any]] = {
 # Fields that change timing or session security but not which routes exist once sessions are up.
 _TIMING = ("timers", "gracefulRestart", "connectRetryTimeSeconds", "holdTimeSeconds", "keepAliveTimeSeconds",
            "gracefulRestart", "authSecretRef")
+
+
+# The type of each leaf the resolver reads, as the CRD's OpenAPI schema states it (the API server refuses an
+# object whose field has another type, so such an object never reaches Cilium).
+_LEAF_TYPES: dict[str, tuple[type, ...]] = {
+    **{k: (int,) for k in ("localASN", "peerASN", "localPort", "peerPort", "ebgpMultihop", "eBGPMultihopTTL",
+                           "localPreference")},
+    **{k: (str,) for k in ("name", "peerAddress", "localAddress", "routerID", "afi", "safi", "advertisementType",
+                           "selectorType")},
+    **{k: (dict,) for k in ("selector", "nodeSelector", "advertisements")},
+    **{k: (list,) for k in ("addresses", "standard", "wellKnown", "large")},
+    "exportPodCIDR": (bool,),
+}
+_TYPE_NAMES = {int: "an integer", str: "a string", dict: "a mapping", list: "a list", bool: "a boolean"}
+
+
+def shape_errors(kind: str, obj: Any, file: str) -> list[tuple[Loc, str]]:
+    """Fields of a Cilium BGP resource whose YAML shape or type the CRD schema refuses (a list where a mapping
+    belongs, a string for an ASN), each with its location: such an object is reported and not simulated."""
+    from podpath.readers.yamlsrc import kind_of
+
+    out: list[tuple[Loc, str]] = []
+
+    def check(node: Any, tree: Any, path: str, leaf: str, parent: Any, key: Any) -> None:
+        if node is None:
+            return
+        where = (lambda: item_loc(parent, key, file) if isinstance(parent, list) else value_loc(parent, key, file))
+        if tree is ANY:
+            want = _LEAF_TYPES.get(leaf)
+            if want and (not isinstance(node, want) or (isinstance(node, bool) and bool not in want)):
+                out.append((where(), f"{path} must be {_TYPE_NAMES[want[0]]}, not {kind_of(node)} (the {kind} "
+                                     "schema refuses it)"))
+            return
+        if isinstance(tree, list):
+            if not isinstance(node, list):
+                out.append((where(), f"{path} must be a list, not {kind_of(node)}"))
+                return
+            for i, item in enumerate(node):
+                check(item, tree[0], f"{path}[{i}]", leaf, node, i)
+            return
+        if not isinstance(node, dict):
+            out.append((where(), f"{path} must be a mapping, not {kind_of(node)}"))
+            return
+        for k in node:
+            if k in tree:
+                check(node[k], tree[k], f"{path}.{k}", str(k), node, k)
+
+    tree = _MODELLED.get(kind)
+    if tree is not None and isinstance(obj, dict):
+        meta = obj.get("metadata")
+        if meta is not None and not isinstance(meta, dict):
+            out.append((value_loc(obj, "metadata", file), f"metadata must be a mapping, not {kind_of(meta)}"))
+        elif isinstance(meta, dict):
+            labels = meta.get("labels")
+            if labels is not None and (not isinstance(labels, dict) or
+                                       any(isinstance(v, (dict, list)) for v in labels.values())):
+                out.append((value_loc(meta, "labels", file), "metadata.labels must be a mapping of names to values"))
+        for k in obj:
+            if k in tree and k not in _META:
+                check(obj[k], tree[k], str(k), str(k), obj, k)
+    return out
 
 
 def unmodelled_fields(kind: str, obj: Any, file: str) -> list[Unsupported]:

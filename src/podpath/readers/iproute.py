@@ -231,11 +231,20 @@ def parse_talosctl_routes(text: str, file: str, diags: Diagnostics) -> tuple[lis
 
 
 def is_talos_route_resource(doc: Any) -> bool:
-    return isinstance(doc, dict) and str((doc.get("metadata") or {}).get("type", "")).startswith("RouteStatuses.net.talos")
+    meta = doc.get("metadata") if isinstance(doc, dict) else None
+    return isinstance(meta, dict) and str(meta.get("type", "")).startswith("RouteStatuses.net.talos")
+
+
+def _text_or_none(value: Any) -> str | None:
+    """A plain YAML value as text; None for null, mappings and lists (not a name a route can carry)."""
+    return None if value is None or isinstance(value, (dict, list)) else str(value)
 
 
 def read_talos_route_resource(doc: Any, loc: Loc, diags: Diagnostics) -> tuple[KernelRoute | None, str | None]:
     spec = doc.get("spec") or {}
+    if not isinstance(spec, dict):
+        diags.error(loc, "a Talos RouteStatus spec must be a mapping")
+        return None, None
     dst_raw = str(spec.get("dst") or "")
     fam = str(spec.get("family", ""))
     try:
@@ -247,7 +256,90 @@ def read_talos_route_resource(doc: Any, loc: Loc, diags: Diagnostics) -> tuple[K
     table = str(spec.get("table", "main"))
     rtype = str(spec.get("type", "unicast"))
     return KernelRoute(dst=dst, gateway=_addr(str(spec["gateway"])) if spec.get("gateway") else None,
-                       dev=spec.get("outLinkName"), protocol=spec.get("protocol"), scope=spec.get("scope"),
+                       dev=_text_or_none(spec.get("outLinkName")), protocol=_text_or_none(spec.get("protocol")),
+                       scope=_text_or_none(spec.get("scope")),
                        src=_addr(str(spec["src"])) if spec.get("src") else None,
-                       metric=int(spec["priority"]) if str(spec.get("priority", "")).isdigit() else None,
+                       metric=int(spec["priority"]) if str(spec.get("priority", "")).isdecimal() else None,
                        table=table, type=rtype, loc=loc), (str(doc.get("node")) if doc.get("node") else None)
+
+
+# --- routes as configuration (podpath.yaml, ifupdown `up ip route add ...`) ------------------------------
+
+def parse_route_spec(text: str, loc: Loc, diags: Diagnostics, family: int | None = None,
+                     protocol: str = "static") -> KernelRoute | None:
+    """One route in `ip route` syntax ("default via 10.44.8.1", "10.9.0.0/16 via 10.0.0.254 dev eth0",
+    "default via fe80::1 dev eth0"), as the host's configuration states it. `family` is the `-4`/`-6` of an
+    `ip` command; without it a `default` takes the family of its gateway (IPv4 when it has none)."""
+    toks = _TOKEN_RE.findall(text)
+    rtype = "unicast"
+    if toks and toks[0] in _ROUTE_TYPES:
+        rtype = toks.pop(0)
+    if not toks:
+        diags.error(loc, f"expected a route such as \"default via 10.0.0.1\", got {text!r}")
+        return None
+    attrs = _parse_attrs(toks[1:], loc, diags)
+    via_raw = attrs.get("via")
+    via = None
+    if via_raw is not None:
+        if via_raw in ("inet", "inet6") and "flags" in attrs and attrs["flags"]:
+            via_raw = attrs["flags"].pop(0)
+        via = _addr(via_raw)
+        if via is None:
+            diags.error(loc, f"gateway {via_raw!r} is not an IP address")
+            return None
+    if "nexthop" in attrs.get("flags", []):
+        diags.error(loc, "multipath (`nexthop`) routes are not supported here; give one route per gateway")
+        return None
+    unknown = [f for f in attrs.get("flags", []) if f not in ("onlink", "pervasive")]
+    if unknown:
+        diags.error(loc, f"unexpected {' '.join(unknown)!r} in route {text!r}")
+        return None
+    hint = family or (via.version if via is not None else None)
+    try:
+        dst = _dst(toks[0], hint)
+    except ValueError:
+        diags.error(loc, f"route destination {toks[0]!r} is not a prefix")
+        return None
+    if via is not None and via.version != dst.version:
+        diags.error(loc, f"gateway {via} is not of the family of {dst}")
+        return None
+    if rtype == "unicast" and via is None and not attrs.get("dev"):
+        diags.error(loc, f"route {text!r} has neither a gateway (`via`) nor a device (`dev`)")
+        return None
+    metric = attrs.get("metric") or attrs.get("preference") or attrs.get("priority")
+    if metric is not None and not str(metric).isdigit():
+        diags.error(loc, f"metric {metric!r} is not a number")
+        return None
+    return KernelRoute(dst=dst, gateway=via, dev=attrs.get("dev"), protocol=attrs.get("proto") or protocol,
+                       scope=attrs.get("scope"), src=_addr(attrs.get("src")),
+                       metric=int(metric) if metric is not None else None, table=str(attrs.get("table", "main")),
+                       type=rtype, loc=loc)
+
+
+# Routes a routing daemon or Cilium installs: what the simulation computes, so a dump's copy is evidence.
+_DYNAMIC_PROTOCOLS = {"bgp", "zebra", "bird", "ospf", "isis", "rip", "ripng", "babel", "eigrp", "nhrp", "openfabric",
+                      "sharp", "pbr", "mrouted", "gated", "ntk", "dnrouted", "xorp", "openr", "keepalived"}
+_CONFIGURED_PROTOCOLS = {"static", "boot", "dhcp", "ra"}
+
+
+def configured_routes(routes: list[KernelRoute], computed: list[IPNetwork]) -> list[KernelRoute]:
+    """The routes of a dump that are facts of the host (default routes, `proto static|boot|dhcp|ra`,
+    blackholes), not routes the simulation computes: routing daemons' (`proto bgp|zebra|bird|...`), Cilium's
+    (cilium_host/cilium_net, pod CIDRs: `computed`), connected and local routes (the addresses give them)."""
+    out = []
+    for r in routes:
+        if r.table != "main" or r.type in ("local", "broadcast", "multicast", "anycast", "nat", "throw"):
+            continue
+        proto = (r.protocol or "boot").lower()
+        if proto in _DYNAMIC_PROTOCOLS or r.is_connected or (r.dev or "").startswith("cilium_"):
+            continue
+        if r.dst.is_link_local or r.dst.is_multicast or (r.gateway is None and r.dev == "lo" and r.type == "unicast"):
+            continue
+        if any(r.dst.version == c.version and r.dst.prefixlen and r.dst.subnet_of(c) for c in computed):  # type: ignore[arg-type]
+            continue  # a pod CIDR route: Cilium's (autoDirectNodeRoutes) or a daemon's, simulated
+        if proto == "kernel" and r.dst.prefixlen:
+            continue  # kernel routes with a prefix are connected or Cilium's; only a kernel default counts
+        if proto not in _CONFIGURED_PROTOCOLS and proto != "kernel":
+            continue  # numeric or other protocols: not known to be configuration
+        out.append(r)
+    return out

@@ -12,7 +12,7 @@ from typing import Any
 from podpath.diagnostics import Diagnostics, Loc, Unsupported
 from podpath.model.cluster import Node, NodeAddress, Service, Sourced
 from podpath.readers.common import parse_address, parse_prefix
-from podpath.readers.yamlsrc import get_path, item_loc, key_loc, node_loc, value_loc
+from podpath.readers.yamlsrc import child_list, child_map, get_path, item_loc, key_loc, node_loc, value_loc
 
 BGP_KINDS = {
     "CiliumBGPClusterConfig",
@@ -84,7 +84,13 @@ def read_object(obj: Any, file: str, facts: KubeFacts, diags: Diagnostics) -> No
     if reader is not None:
         reader(obj, file, facts, diags)
     elif kind in BGP_KINDS:
-        facts.raw_objects.append((kind, obj, loc))
+        from podpath.readers.cilium_bgp import shape_errors
+
+        errors = shape_errors(kind, obj, file)
+        for eloc, message in errors:
+            diags.error(eloc, f"{kind} {get_path(obj, 'metadata.name')}: {message}; the object is not simulated")
+        if not errors:
+            facts.raw_objects.append((kind, obj, loc))
     elif kind in POLICY_KINDS:
         facts.unsupported.append(
             Unsupported(loc, f"{kind} {get_path(obj, 'metadata.name')}", "network policies are not modelled yet", True)
@@ -105,13 +111,15 @@ def _read_node(obj: Any, file: str, facts: KubeFacts, diags: Diagnostics) -> Non
     name = _name(obj, file, diags)
     if name is None:
         return
-    meta = obj.get("metadata") or {}
-    labels = {str(k): str(v) for k, v in (meta.get("labels") or {}).items()}
+    meta = child_map(obj, "metadata", file, diags)
+    labels = {str(k): str(v) for k, v in child_map(meta, "labels", file, diags, "metadata.labels").items()}
     node = Node(name=name, loc=node_loc(obj, file), labels=labels)
     node.control_plane = "node-role.kubernetes.io/control-plane" in labels
-    spec = obj.get("spec") or {}
+    spec = child_map(obj, "spec", file, diags)
     cidrs = spec.get("podCIDRs")
-    if isinstance(cidrs, list):
+    if cidrs is not None and not isinstance(cidrs, list):
+        child_list(spec, "podCIDRs", file, diags, "spec.podCIDRs")  # the error
+    elif isinstance(cidrs, list):
         for i, raw in enumerate(cidrs):
             loc = item_loc(cidrs, i, file)
             net = parse_prefix(raw, loc, diags, "podCIDR")
@@ -122,7 +130,7 @@ def _read_node(obj: Any, file: str, facts: KubeFacts, diags: Diagnostics) -> Non
         net = parse_prefix(spec["podCIDR"], loc, diags, "podCIDR")
         if net is not None:
             node.pod_cidrs.append(Sourced(net, loc, "node"))
-    addrs = get_path(obj, "status.addresses") or []
+    addrs = child_list(child_map(obj, "status", file, diags), "addresses", file, diags, "status.addresses")
     for i, a in enumerate(addrs):
         if not isinstance(a, dict) or a.get("type") not in ("InternalIP", "ExternalIP"):
             continue
@@ -138,14 +146,15 @@ def _read_cilium_node(obj: Any, file: str, facts: KubeFacts, diags: Diagnostics)
     if name is None:
         return
     cidrs: list[Sourced[Any]] = []
-    raw = get_path(obj, "spec.ipam.podCIDRs") or []
+    spec = child_map(obj, "spec", file, diags)
+    raw = child_list(child_map(spec, "ipam", file, diags, "spec.ipam"), "podCIDRs", file, diags, "spec.ipam.podCIDRs")
     for i, c in enumerate(raw):
         loc = item_loc(raw, i, file)
         net = parse_prefix(c, loc, diags, "CiliumNode podCIDR")
         if net is not None:
             cidrs.append(Sourced(net, loc, "ciliumnode"))
     addrs: list[NodeAddress] = []
-    raw_addrs = get_path(obj, "spec.addresses") or []
+    raw_addrs = child_list(spec, "addresses", file, diags, "spec.addresses")
     for i, a in enumerate(raw_addrs):
         if isinstance(a, dict) and a.get("type") in ("InternalIP", "ExternalIP"):
             loc = item_loc(raw_addrs, i, file)
@@ -159,10 +168,10 @@ def _read_service(obj: Any, file: str, facts: KubeFacts, diags: Diagnostics) -> 
     name = _name(obj, file, diags)
     if name is None:
         return
-    spec = obj.get("spec") or {}
+    spec = child_map(obj, "spec", file, diags)
     svc = Service(str(get_path(obj, "metadata.namespace") or "default"), name, loc=node_loc(obj, file))
     svc.type = str(spec.get("type") or "ClusterIP")
-    svc.ip_families = [str(f) for f in (spec.get("ipFamilies") or [])]
+    svc.ip_families = [str(f) for f in child_list(spec, "ipFamilies", file, diags, "spec.ipFamilies")]
     ips = spec.get("clusterIPs")
     if isinstance(ips, list):
         for i, raw in enumerate(ips):
@@ -182,9 +191,13 @@ def _read_service(obj: Any, file: str, facts: KubeFacts, diags: Diagnostics) -> 
 
 def _read_endpointslice(obj: Any, file: str, facts: KubeFacts, diags: Diagnostics) -> None:
     # Endpoint addresses are validated; they feed the reachability questions later.
-    for i, ep in enumerate(obj.get("endpoints") or []):
-        for j, raw in enumerate((ep or {}).get("addresses") or []):
-            parse_address(raw, item_loc(ep["addresses"], j, file), diags, "endpoint address")
+    for i, ep in enumerate(child_list(obj, "endpoints", file, diags)):
+        if ep is not None and not isinstance(ep, dict):
+            diags.error(item_loc(obj["endpoints"], i, file), "an endpoint must be a mapping")
+            continue
+        addresses = child_list(ep, "addresses", file, diags, "endpoints[].addresses")
+        for j, raw in enumerate(addresses):
+            parse_address(raw, item_loc(addresses, j, file), diags, "endpoint address")
 
 
 def _read_configmap(obj: Any, file: str, facts: KubeFacts, diags: Diagnostics) -> None:
@@ -192,7 +205,7 @@ def _read_configmap(obj: Any, file: str, facts: KubeFacts, diags: Diagnostics) -
     if name != "cilium-config":
         facts.unsupported.append(Unsupported(node_loc(obj, file), f"ConfigMap {name}", "not a Cilium ConfigMap", False))
         return
-    data = obj.get("data") or {}
+    data = child_map(obj, "data", file, diags)
     cm = ConfigMapData(file, node_loc(obj, file))
     for key in data:
         cm.data[str(key)] = (str(data[key]) if data[key] is not None else "", value_loc(data, key, file))
@@ -207,7 +220,7 @@ def _read_helmrelease(obj: Any, file: str, facts: KubeFacts, diags: Diagnostics)
             Unsupported(node_loc(obj, file), f"HelmRelease {get_path(obj, 'metadata.name')}", "not the Cilium chart", False)
         )
         return
-    spec = obj.get("spec") or {}
+    spec = child_map(obj, "spec", file, diags)
     version = None
     chart_spec = get_path(obj, "spec.chart.spec")
     if isinstance(chart_spec, dict) and chart_spec.get("version"):

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from podpath.diagnostics import Diagnostics, Loc, Unsupported
-from podpath.model.cluster import Interface, Sourced
+from podpath.model.cluster import Interface, KernelRoute, Sourced
 from podpath.readers.common import parse_prefix, sourced_interfaces, sourced_mtu
-from podpath.readers.yamlsrc import get_path, item_loc, key_loc, node_loc, value_loc
+from podpath.readers.yamlsrc import child_list, child_map, get_path, item_loc, key_loc, node_loc, value_loc
 from podpath.routing.route import IPNetwork
 
 _TALOS_DOC_KINDS = {"HostnameConfig", "LinkConfig", "LinkAliasConfig", "DHCPv4Config", "DHCPv6Config",
@@ -37,6 +37,13 @@ class TalosFacts:
     proxy_disabled: Sourced[bool] | None = None
     forward_kube_dns_to_host: Sourced[bool] | None = None
     unsupported: list[Unsupported] = field(default_factory=list)
+    routes: list[KernelRoute] = field(default_factory=list)  # interfaces[].routes, LinkConfig routes
+    # What patches need (readers/talos_patch.py): the documents read, the node a composed config is for, and
+    # every file that contributed to it (base first).
+    v1: Any = None
+    docs: list[Any] = field(default_factory=list)
+    host: str | None = None
+    files: list[str] = field(default_factory=list)
 
 
 def is_machine_config(doc: Any) -> bool:
@@ -70,18 +77,19 @@ _IMAGE_VERSION = re.compile(r":v?(\d+\.\d+(?:\.\d+)?)")
 
 def read_machine_config(doc: Any, file: str, diags: Diagnostics, facts: TalosFacts | None = None) -> TalosFacts:
     facts = facts or TalosFacts(file, node_loc(doc, file))
-    machine = doc.get("machine") or {}
-    cluster = doc.get("cluster") or {}
+    facts.v1 = doc
+    machine = child_map(doc, "machine", file, diags)
+    cluster = child_map(doc, "cluster", file, diags)
     facts.machine_type = str(machine.get("type")) if machine.get("type") else None
     image = get_path(machine, "install.image")
     if image:
         m = _IMAGE_VERSION.search(str(image))
         if m:
             facts.version = Sourced(m.group(1), value_loc(machine["install"], "image", file), "talos")
-    network = machine.get("network") or {}
+    network = child_map(machine, "network", file, diags, "machine.network")
     if network.get("hostname"):
         facts.hostname = Sourced(str(network["hostname"]), value_loc(network, "hostname", file), "talos")
-    for i, raw in enumerate(network.get("interfaces") or []):
+    for i, raw in enumerate(child_list(network, "interfaces", file, diags, "machine.network.interfaces")):
         if not isinstance(raw, dict):
             continue
         loc = item_loc(network["interfaces"], i, file)
@@ -95,11 +103,12 @@ def read_machine_config(doc: Any, file: str, diags: Diagnostics, facts: TalosFac
         iface.addresses = sourced_interfaces(raw, file, diags, "talos")
         if raw.get("mtu") is not None:
             iface.mtu = sourced_mtu(raw, file, diags, "talos")
+        facts.routes += _routes(raw, str(name), "network", file, diags)
         if raw.get("dhcp"):
             facts.unsupported.append(Unsupported(key_loc(raw, "dhcp", file), f"interface {name} dhcp",
                                                  "DHCP-assigned addresses are unknown offline", False))
         facts.interfaces.append(iface)
-    net = cluster.get("network") or {}
+    net = child_map(cluster, "network", file, diags, "cluster.network")
     facts.pod_subnets += _subnets(net, "podSubnets", file, diags, "podSubnet")
     facts.service_subnets += _subnets(net, "serviceSubnets", file, diags, "serviceSubnet")
     cni = net.get("cni")
@@ -115,8 +124,52 @@ def read_machine_config(doc: Any, file: str, diags: Diagnostics, facts: TalosFac
     return facts
 
 
+def _routes(parent: Any, ifname: str, dst_key: str, file: str, diags: Diagnostics) -> list[KernelRoute]:
+    """`routes:` of a v1alpha1 interface (`network`, `gateway`, `metric`) or of a LinkConfig document
+    (`destination`, `gateway`, `metric`): no destination is a default route, no gateway a link-scope route."""
+    import ipaddress
+
+    seq = parent.get("routes")
+    if seq is None:
+        return []
+    if not isinstance(seq, list):
+        diags.error(value_loc(parent, "routes", file), "routes must be a list")
+        return []
+    out = []
+    for i, raw in enumerate(seq):
+        loc = item_loc(seq, i, file)
+        if not isinstance(raw, dict):
+            diags.error(loc, "a route must be a mapping (destination/network, gateway, metric)")
+            continue
+        gw = None
+        if raw.get("gateway"):
+            try:
+                gw = ipaddress.ip_address(str(raw["gateway"]).strip())
+            except ValueError:
+                diags.error(value_loc(raw, "gateway", file), f"gateway {raw['gateway']!r} is not an IP address")
+                continue
+        dst_raw = raw.get(dst_key)
+        if dst_raw:
+            dst = parse_prefix(dst_raw, value_loc(raw, dst_key, file), diags, "route destination")
+            if dst is None:
+                continue
+        elif gw is not None:
+            dst = ipaddress.ip_network("::/0" if gw.version == 6 else "0.0.0.0/0")
+        else:
+            diags.error(loc, f"route has neither a {dst_key} nor a gateway")
+            continue
+        if gw is not None and gw.version != dst.version:
+            diags.error(loc, f"gateway {gw} is not of the family of {dst}")
+            continue
+        metric = raw.get("metric")
+        out.append(KernelRoute(dst, gw, ifname, "static", None if gw is not None else "link", None,
+                               int(metric) if str(metric or "").isdigit() else None, loc=loc))
+    return out
+
+
 def read_talos_document(doc: Any, file: str, diags: Diagnostics, facts: TalosFacts) -> None:
     kind = str(doc.get("kind"))
+    facts.docs.append(doc)
     loc = node_loc(doc, file)
     if kind == "HostnameConfig" and doc.get("hostname"):
         facts.hostname = Sourced(str(doc["hostname"]), value_loc(doc, "hostname", file), "talos")
@@ -126,6 +179,7 @@ def read_talos_document(doc: Any, file: str, diags: Diagnostics, facts: TalosFac
         if doc.get("mtu") is not None:
             iface.mtu = sourced_mtu(doc, file, diags, "talos")
         facts.interfaces.append(iface)
+        facts.routes += _routes(doc, iface.name, "destination", file, diags)
     else:
         facts.unsupported.append(Unsupported(loc, f"Talos {kind}", "Talos document not modelled", kind in {
             "RouteConfig", "VLANConfig", "BondConfig", "BridgeConfig", "DummyLinkConfig", "Layer2VIPConfig",

@@ -18,7 +18,8 @@ from podpath.model.cluster import KernelRoute
 from podpath.readers import cilium_bgp
 from podpath.routing.bgp import BgpSpeaker
 from podpath.routing.cilium_speaker import cilium_speakers
-from podpath.routing.network import Network
+from podpath.routing.network import Network, VirtualRouter, VrrpElection, elect_all, may_add_routes
+from podpath.routing.igp import IgpResult
 from podpath.routing.sim import FibEntry, SimResult, Simulator
 
 if TYPE_CHECKING:
@@ -33,14 +34,18 @@ class ControlPlane:
     notes: list[str] = field(default_factory=list)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     unmodelled: dict[str, str] = field(default_factory=dict)  # host -> router config file not modelled
+    igp: IgpResult | None = None  # the underlay (OSPF) simulated before BGP
+    vrrp: list[VrrpElection] = field(default_factory=list)  # who holds each VRRP virtual address
+    pair_verdicts: Any = None  # checks.bgp.PairVerdicts, once BGP002 has classified every node pair
 
     def simulate(self, trace: set[Any] | None = None, only: set[Any] | None = None,
-                 reverse: bool = False) -> SimResult:
+                 reverse: bool = False, assume_unknown_up: bool = False) -> SimResult:
         from podpath.util import paused_gc
 
         with paused_gc():
             return Simulator(self.speakers, self.network, self.extra_fib, trace, only=only,
-                             unmodelled=self.unmodelled, reverse=reverse).run()
+                             unmodelled=self.unmodelled, reverse=reverse,
+                             assume_unknown_up=assume_unknown_up).run()
 
 
 def build(snap: "Snapshot") -> ControlPlane:
@@ -95,8 +100,24 @@ def build(snap: "Snapshot") -> ControlPlane:
         for kr in statics:
             net.host(rc.host).static.add(kr)
         cp.speakers.extend(speakers)
+        if rc.dialect == "frr":
+            net.host(rc.host).nht_via_default |= _nht_via_default(snap, rc.config)
+    for host in sorted(cl.hosts.values(), key=lambda h: h.name):
+        if host.static_routes:
+            st = net.host(host.name).static
+            have = {(r.dst, r.gateway, r.table) for r in st.routes}
+            for kr in host.static_routes:  # a daemon's own static route for the same prefix is the same route
+                if (kr.dst, kr.gateway, kr.table) not in have:
+                    st.add(kr)
+    cp.vrrp = elect_all(_virtual_routers(snap), net)
+    file_host = {f: h.name for h in cl.hosts.values() for f in h.files}
+    for u in snap.unsupported:
+        host_name = file_host.get(u.loc.file)
+        if host_name is not None and u.affects_routes and may_add_routes(u):
+            net.unmodelled_routes.setdefault(host_name, []).append(u)
+    cp.igp = underlay(snap, net)  # OSPF before BGP: sessions between loopbacks and BGP next hops need it
     if snap.bgp_objects and snap.cilium.flag("enable-bgp-control-plane"):
-        instances = cilium_bgp.resolve(snap.bgp_objects, cl.nodes, cp.diagnostics)
+        instances = cilium_bgp.resolve(snap.bgp_objects, cl.nodes, cp.diagnostics, snap.cilium.version_minor)
         cp.speakers.extend(cilium_speakers(instances, cl, snap.cilium))
     cp.extra_fib = cilium_routes(snap, net)
     return cp
@@ -139,6 +160,51 @@ def cilium_routes(snap: "Snapshot", net: Network) -> dict[str, list[FibEntry]]:
     return out
 
 
+def _nht_via_default(snap: "Snapshot", cfg: Any) -> set[int]:
+    """Families in which FRR's next-hop tracking uses the default route: `ip[v6] nht resolve-via-default`,
+    else zebra's default for the profile and the running version (podpath.yaml `versions.frr`, else the
+    config's `frr version` line, which the running daemon writes)."""
+    from podpath.readers.frr.defaults import zebra_nht_resolve_via_default
+
+    m = snap.manifest
+    running = m.versions["frr"].value if m is not None and "frr" in m.versions else getattr(cfg, "version", None)
+    on = set(getattr(cfg, "nht_resolve_via_default", {}) or ())
+    if zebra_nht_resolve_via_default(getattr(cfg, "profile", "traditional"), running):
+        on |= {4, 6} - set(getattr(cfg, "nht_no_resolve_via_default", {}) or ())
+    return on
+
+
+def _virtual_routers(snap: "Snapshot") -> list[VirtualRouter]:
+    """VRRP instances of FRR's vrrpd (interface `vrrp N ...`) and keepalived (`vrrp_instance`)."""
+    out: list[VirtualRouter] = []
+    for rc in snap.routers:
+        if rc.dialect != "frr" or rc.host is None or rc.config is None:
+            continue
+        for ifname, itf in sorted(rc.config.interfaces.items()):
+            if itf.shutdown:
+                continue
+            for vrid, vr in sorted(getattr(itf, "vrrp", {}).items()):
+                if vr.shutdown:
+                    continue
+                for fam in (4, 6):  # vrrpd runs one virtual router per family for the same VRID
+                    addrs = tuple(a for a, _ in vr.addresses if a.version == fam)
+                    if addrs:
+                        out.append(VirtualRouter(rc.host, ifname, vrid, fam, addrs, vr.priority, vr.loc, "vrrpd",
+                                                 vr.preempt, vr.priority_loc))
+    for rc in snap.vrrp_configs:
+        if rc.host is None or rc.config is None:
+            continue
+        for inst in rc.config.instances:
+            addrs = tuple(a for a, _, _ in inst.addresses)
+            if not addrs or inst.vrid is None or inst.interface is None:
+                continue
+            prio = inst.priority if inst.priority == 255 else min(254, inst.priority + inst.track_weight)
+            fam = addrs[0].version
+            out.append(VirtualRouter(rc.host, inst.interface, inst.vrid, fam, addrs, prio, inst.loc, "keepalived",
+                                     inst.preempt, inst.priority_loc))
+    return out
+
+
 def _converters() -> dict[str, Any]:
     """Dialect -> `to_speakers(config, host)`; a new dialect adds one entry here and one reader."""
     out: dict[str, Any] = {}
@@ -155,3 +221,39 @@ def _converters() -> dict[str, Any]:
     except ImportError:
         pass
     return out
+
+
+def underlay(snap: "Snapshot", net: Network) -> IgpResult | None:
+    """Simulate the OSPF processes of every routing-daemon configuration and give each host the
+    kernel routes it installs from them (into `HostNet.static`: what sessions and next hops use)."""
+    from podpath.routing import igp
+
+    procs: list[igp.OspfProcess] = []
+    segments: dict[tuple[str, str], str] = {}
+    mtus: dict[str, dict[str, int]] = {}
+    for h in snap.cluster.hosts.values():
+        for i in h.interfaces.values():
+            if i.segment:
+                segments[(h.name, i.name)] = i.segment
+            if i.mtu is not None:
+                mtus.setdefault(h.name, {})[i.name] = i.mtu.value
+    for rc in sorted(snap.routers, key=lambda r: (r.host or "", r.file)):
+        if rc.host is None or rc.config is None:
+            continue
+        if rc.dialect == "frr" and getattr(rc.config, "ospf", None):
+            from podpath.readers.frr.igp import to_ospf
+
+            procs.extend(to_ospf(rc.config, rc.host, net.host(rc.host), mtus.get(rc.host)))
+        elif rc.dialect == "bird":
+            from podpath.readers.bird.igp import to_ospf as bird_ospf
+
+            procs.extend(bird_ospf(rc.config, rc.host, net.host(rc.host), mtus.get(rc.host)))
+    if not procs:
+        return None
+    res = igp.simulate(procs, net, segments)
+    for host, routes in sorted(igp.kernel_routes(res, net).items()):
+        st = net.host(host).static
+        for kr in routes:
+            st.add(kr)
+    net.igp = res
+    return res

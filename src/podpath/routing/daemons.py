@@ -12,7 +12,7 @@ from podpath.routing.bgp import BgpSpeaker, Daemon, PeerAf
 from podpath.routing.network import Network
 from podpath.routing.policy import Direction, PolicyContext, PolicyResult, Verdict
 from podpath.routing.rib import Decision, Path
-from podpath.routing.route import WELL_KNOWN_COMMUNITIES, IPAddress, Protocol, Route
+from podpath.routing.route import WELL_KNOWN_COMMUNITIES, IPAddress, Protocol, Route, RouteDest
 from podpath.routing.sessions import Session, SessionEnd
 
 NO_EXPORT = WELL_KNOWN_COMMUNITIES["no-export"]
@@ -74,6 +74,8 @@ def import_path(sp: BgpSpeaker, end: SessionEnd, session: Session, wire: Route, 
     changes: dict[str, object] = {"source_name": end.peer.name, "peer": end.remote_address, "protocol": Protocol.BGP,
                                   "weight": 0,
                                   "preference": BIRD_PREFERENCE[Protocol.BGP] if sp.daemon is Daemon.BIRD else None}
+    if wire.dest is not RouteDest.UNICAST:  # an UPDATE has no route type: a sender's blackhole is a route here
+        changes["dest"] = RouteDest.UNICAST
     lp = wire.local_pref
     if not end.ibgp:
         lp = None
@@ -111,7 +113,7 @@ def import_path(sp: BgpSpeaker, end: SessionEnd, session: Session, wire: Route, 
         if end.single_hop and not end.ibgp:
             if host.on_link(nh) is None:
                 valid, why = False, f"next hop {nh} is not on a connected network (eBGP single hop)"
-        elif not host.resolves(nh):
+        elif not host.resolves(nh, nh.version in host.nht_via_default):
             valid, why = False, f"next hop {nh} does not resolve (no connected or static route)"
     # Inbound policy.
     policy = af.import_policy

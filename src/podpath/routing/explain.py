@@ -79,10 +79,90 @@ def explain(snap: "Snapshot", prefix: IPNetwork, at: str | None = None) -> Expla
     return explain_many(snap, [prefix], at)[prefix]
 
 
+@dataclass
+class Covering:
+    """A prefix that covers a host address the user asked about, and why it is the one to explain."""
+
+    prefix: IPNetwork
+    why: str  # "inside pod CIDR ... of node ..." | "longest match at ..."
+    hosts: list[str] = field(default_factory=list)  # where it is the longest match
+    owner: str | None = None  # the node whose pod CIDR it is
+
+    def to_json(self) -> dict[str, object]:
+        return {"prefix": str(self.prefix), "why": self.why, "hosts": self.hosts, "owner": self.owner}
+
+
+def covering_prefixes(snap: "Snapshot", query: IPNetwork) -> list[Covering]:
+    """For a host address (an IPv4 /32 or IPv6 /128) that no one routes as such, the prefixes a user
+    means by it: the pod CIDR(s) of the node it belongs to, and each host's longest-match route for
+    it (BGP best paths and kernel routes, default routes aside). Empty when `query` is a prefix, or
+    a host route some table holds exactly: then it is explained as it is."""
+    if query.prefixlen != query.max_prefixlen:
+        return []
+    addr = query.network_address
+    cp = snap.control_plane()
+    # Every prefix in a BGP table was originated somewhere (the simulation starts from originations):
+    # the candidates are those that cover the address, longest first; only they are simulated.
+    origins = {o.route.prefix for sp in cp.speakers for o in sp.originations
+               if o.route.prefix.version == addr.version and addr in o.route.prefix}
+    cands = sorted((n for n in origins if n.prefixlen and n != query), key=lambda n: -n.prefixlen)
+    full = snap._simulation
+    res = full if full is not None else cp.simulate(only=set(cands) | {query})
+    if any(query in table for table in res.best.values()):
+        return []
+    out: dict[IPNetwork, Covering] = {}
+    pods = sorted(((c.value, n.name) for n in snap.cluster.nodes.values() for c in n.pod_cidrs
+                   if c.value.version == addr.version and addr in c.value and c.value != query),
+                  key=lambda x: (-x[0].prefixlen, x[1]))
+    if pods:
+        longest = pods[0][0].prefixlen
+        for net, node in pods:
+            if net.prefixlen == longest and net not in out:
+                out[net] = Covering(net, f"{addr} is inside pod CIDR {net} of node {node}", owner=node)
+    longest_at: dict[str, IPNetwork] = {}
+    for sid, table in sorted(res.best.items()):
+        host = res.speakers[sid].host
+        net = next((c for c in cands if c in table), None)
+        if net is not None and (host not in longest_at or net.prefixlen > longest_at[host].prefixlen):
+            longest_at[host] = net
+    fwd = Forwarder(res, cp.network)
+    for host in sorted(res.fib):
+        e = fwd.lookup(host, addr)
+        if e is not None and e.route.dst.prefixlen and e.route.dst != query:
+            cur = longest_at.get(host)
+            if cur is None or e.route.dst.prefixlen > cur.prefixlen:
+                longest_at[host] = e.route.dst
+    by_prefix: dict[IPNetwork, list[str]] = {}
+    for host, net in sorted(longest_at.items()):
+        by_prefix.setdefault(net, []).append(host)
+    for net, hs in sorted(by_prefix.items(), key=lambda kv: (-kv[0].prefixlen, int(kv[0].network_address))):
+        shown = ", ".join(hs[:8]) + (f" and {len(hs) - 8} more" if len(hs) > 8 else "")
+        if net in out:
+            out[net].hosts = hs
+        else:
+            out[net] = Covering(net, f"the longest match for {addr} at {shown}", hs, pods[0][1] if pods else None)
+    return list(out.values())
+
+
+def explain_address(snap: "Snapshot", query: IPNetwork, at: str | None = None
+                    ) -> tuple[list[Covering], dict[IPNetwork, Explanation]]:
+    """`explain` as a user means it for a host address inside a pod CIDR (a pod IP): the covering
+    prefixes (see covering_prefixes), each explained, and the packet from `at` traced to the address
+    itself. A prefix, or an address no route covers, is explained as it is."""
+    covering = covering_prefixes(snap, query)
+    if not covering:
+        return [], explain_many(snap, [query], at)
+    owner = next((c.owner for c in covering if c.owner), None)
+    exs = explain_many(snap, [c.prefix for c in covering], at,
+                       target=(query, owner) if owner is not None else None)
+    return covering, exs
+
+
 def explain_many(snap: "Snapshot", prefixes: list[IPNetwork], at: str | None = None,
-                 hosts: bool = True) -> dict[IPNetwork, Explanation]:
+                 hosts: bool = True, target: tuple[IPNetwork, str] | None = None) -> dict[IPNetwork, Explanation]:
     """Explanations of several prefixes from one traced simulation (prefixes are independent).
-    `hosts=False` leaves out the per-host view (each host's tables and kernel route)."""
+    `hosts=False` leaves out the per-host view (each host's tables and kernel route). `target`
+    (address, node): trace the packet from `at` to that address of that node instead."""
     if not prefixes:
         return {}
     cp = snap.control_plane()
@@ -113,7 +193,9 @@ def explain_many(snap: "Snapshot", prefixes: list[IPNetwork], at: str | None = N
                 hv.kernel_exact = e.route.dst == prefix
             views.append(hv)
         ex = Explanation(prefix, owner, res.decisions_by_prefix.get(prefix, []), views, at=at)
-        if at is not None and owner is not None:
+        if at is not None and target is not None:
+            ex.trace = fwd.trace(at, target[0], target[1])
+        elif at is not None and owner is not None:
             ex.trace = fwd.trace(at, prefix, owner)
         ex.fixes = suggest_fixes(snap, ex, res)
         out[prefix] = ex

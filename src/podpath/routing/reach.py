@@ -397,6 +397,48 @@ class Forwarder:
         self._keep.append(r)
         return out
 
+    def stops(self, dst_prefix: IPNetwork, dst_host: str, sources: Iterable[str]) -> dict[str, tuple[str, IPAddress | None]]:
+        """For sources whose packet to `dst_prefix` is not delivered: (the host where it stops, the gateway
+        it is sent to there when no host of the snapshot has it, else None). One lookup per host on the
+        walks, remembered per prefix: the three-valued check asks it for every lost pair."""
+        probe = self._probe_of(dst_prefix)
+        fam, value = probe[2], probe[3]
+        memo: dict[str, tuple[str, IPAddress | None]] = {}
+        out: dict[str, tuple[str, IPAddress | None]] = {}
+        for src in sources:
+            path: list[str] = []
+            host = src
+            res: tuple[str, IPAddress | None] | None = None
+            while res is None:
+                if host in memo:
+                    res = memo[host]
+                    break
+                if host in path or len(path) > MAX_HOPS:
+                    res = (host, None)  # a loop or too many hops: it stops here
+                    break
+                path.append(host)
+                lpm = self._view.get(host) or self._lpm.get(host)
+                e = lpm.lookup(fam, value) if lpm is not None else None
+                if e is None:
+                    res = (host, None)
+                    break
+                nxt = self._next_of.get(id(e.route))
+                if nxt is None or e.via_host is not None:
+                    nxt = self._next(host, e)
+                if nxt is _ANYCAST:
+                    nxt = self.net.owner(e.route.gateway, near=host)  # type: ignore[arg-type]
+                if nxt is True or nxt is False or nxt is None:
+                    gw = e.route.gateway
+                    outside = gw if (nxt is False and gw is not None and e.route.type == "unicast"
+                                     and e.via_host is None and not self.net.owners(gw)) else None
+                    res = (host, outside)
+                    break
+                host = nxt  # type: ignore[assignment]
+            for h in path:
+                memo[h] = res
+            out[src] = res
+        return out
+
     def _probe_of(self, prefix: IPNetwork) -> tuple[IPNetwork, IPAddress, int, int]:
         """(prefix, the address a packet is sent to, its family, its value), once per prefix object."""
         p = self._probe.get(id(prefix))

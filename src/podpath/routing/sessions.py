@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from podpath.diagnostics import Loc
 from podpath.routing.bgp import BgpPeer, BgpSpeaker, Daemon
 from podpath.routing.network import Network
 from podpath.routing.route import IPAddress
@@ -59,8 +60,11 @@ class Session:
     afs: tuple[int, ...] = ()
     af_problems: dict[int, str] = field(default_factory=dict)
     single_hop: bool = True
-    unknown: bool = False  # the other side is configured by a file podpath could not model
+    unknown: bool = False  # the outcome depends on something podpath does not model or does not have
     caveats: list[str] = field(default_factory=list)  # up in steady state, but not reliably (races)
+    cause: str = ""  # unknown: what it depends on, one phrase shared by every session with the same cause
+    cause_loc: Loc | None = None  # the statement it depends on, when there is one
+    settle: str = ""  # unknown: which file or podpath.yaml key would settle it
 
     @property
     def state(self) -> str:
@@ -93,6 +97,7 @@ class Session:
                     "remote_address": str(e.remote_address) if e.remote_address else None,
                     "local_as": e.peer.local_as, "location": e.peer.loc.to_json()}
         return {"id": self.id, "state": self.state, "reason": self.reason,
+                **({"depends_on": self.cause, "settle": self.settle} if self.unknown else {}),
                 "families": [f"ipv{f}" for f in self.afs],
                 "family_problems": {f"ipv{k}": v for k, v in sorted(self.af_problems.items())},
                 "a": end(self.a), "b": end(self.b)}
@@ -122,11 +127,12 @@ def find_sessions(speakers: list[BgpSpeaker], net: Network, unmodelled: dict[str
             if key in claimed:
                 continue
             s = _connect(sp, peer, by_host, net)
-            if not s.up and s.b is None and unmodelled:
+            if not s.up and s.b is None and unmodelled and not s.unknown:
                 target = sp.host if peer.address.is_loopback else net.owner(peer.address, near=sp.host)
                 if target in unmodelled:
-                    s.unknown = True
-                    s.reason = f"the other side is configured in {unmodelled[target]}, which podpath does not model"
+                    _unknown(s, f"the other side is configured in {unmodelled[target]}, which podpath does not model",
+                             f"{unmodelled[target]} (not modelled)", None,
+                             f"a configuration of {target}'s BGP speaker that podpath reads (FRR or BIRD)")
             if s.b is not None:
                 claimed.add((s.b.speaker.id, s.b.peer.name, str(s.b.remote_address)))
             claimed.add(key)
@@ -138,7 +144,48 @@ def _down(a: SessionEnd, reason: str, b: SessionEnd | None = None) -> Session:
     return Session(a, b, False, reason)
 
 
+def _igp_why(net: Network, host: str, addr: IPAddress) -> str:
+    """Why the underlay (OSPF) gives `host` no route to `addr`, when it runs there."""
+    igp = net.igp
+    if igp is None:
+        return ""
+    why = igp.why_unreachable(host, addr, net.owner(addr, near=host))  # type: ignore[attr-defined]
+    return f" ({why})" if why else ""
+
+
+def _unknown(s: Session, reason: str, cause: str, loc: Loc | None, settle: str) -> Session:
+    s.up, s.unknown, s.reason, s.cause, s.cause_loc, s.settle = False, True, reason, cause, loc, settle
+    return s
+
+
+def _depends(a: SessionEnd, host: str, what: str, net: Network, b: SessionEnd | None = None) -> Session | None:
+    """`host` lacks a route (`what`) and has statements podpath does not model that may install one (an IGP):
+    the session is unknown, depending on the first of them."""
+    us = net.unmodelled_routes.get(host)
+    if not us:
+        return None
+    u = min(us, key=lambda u: u.loc)
+    more = f" (and {len(us) - 1} more such statement(s))" if len(us) > 1 else ""
+    return _unknown(Session(a, b, False), f"{what}, unless `{u.statement}` at {u.loc} installs one{more}: podpath "
+                    "does not model it", f"`{u.statement}` at {u.loc}", u.loc,
+                    f"the routes it installs on {host}: a route dump of {host} (`ip route`), or "
+                    f"`hosts.{host}.routes` in podpath.yaml")
+
+
 def _connect(sp: BgpSpeaker, peer: BgpPeer, by_host: dict[str, list[BgpSpeaker]], net: Network) -> Session:
+    """The session from `sp`'s `peer`. A missing route that an unmodelled statement may install does not stop
+    the checks: the session is unknown if everything else would let it come up, down if something else fails
+    (that failure holds whatever the route)."""
+    pending: list[Session] = []
+    s = _connect_model(sp, peer, by_host, net, pending)
+    if pending and s.up:
+        u = pending[0]
+        return _unknown(s, u.reason, u.cause, u.cause_loc, u.settle)
+    return s
+
+
+def _connect_model(sp: BgpSpeaker, peer: BgpPeer, by_host: dict[str, list[BgpSpeaker]], net: Network,
+                   pending: list[Session]) -> Session:
     addr = peer.address
     assert addr is not None
     host = net.host(sp.host)
@@ -152,10 +199,19 @@ def _connect(sp: BgpSpeaker, peer: BgpPeer, by_host: dict[str, list[BgpSpeaker]]
     if peer.shutdown:
         return _down(a, f"neighbor {addr} is shut down on {sp.id} ({peer.loc})")
     if ifname is None:
-        return _down(a, f"{sp.host} has no route to {addr}")
+        dep = _depends(a, sp.host, f"{sp.host} has no route to {addr}", net)
+        if dep is None:
+            return _down(a, f"{sp.host} has no route to {addr}" + _igp_why(net, sp.host, addr))
+        if src is None:
+            return dep  # no source address to look for on the other side
+        pending.append(dep)
     target_host = sp.host if (addr.is_loopback or host.owns(addr)) else net.owner(addr, near=sp.host)
     if target_host is None:
-        return _down(a, f"no host in the snapshot has address {addr}")
+        return _unknown(Session(a, None, False), f"{addr} is not an address of any host in the snapshot (a router "
+                        "outside it, e.g. an upstream provider): whether it accepts the session is not known",
+                        "peers outside the snapshot", None,
+                        "each peer's configuration in the snapshot (its router's FRR/BIRD file), or the host that has "
+                        "the address under `hosts.<name>.interfaces` in podpath.yaml")
     candidates = [t for t in by_host.get(target_host, []) if t is not sp]
     matches = []
     for t in sorted(candidates, key=lambda s: s.id):
@@ -175,6 +231,12 @@ def _connect(sp: BgpSpeaker, peer: BgpPeer, by_host: dict[str, list[BgpSpeaker]]
     matches.sort(key=lambda tq: (tq[1].address is None, tq[0].vrf != sp.vrf, tq[0].id))
     t, q = matches[0]
     b = SessionEnd(t, q, addr, src, net.host(target_host).route_to(src)[0])  # its egress towards us
+    if b.ifname is None and src is not None:  # TCP needs the way back
+        why = f"{target_host} has no route back to {src} (the source address of {sp.id})"
+        dep = _depends(a, target_host, why, net, b)
+        if dep is None:
+            return _down(a, why, b)
+        pending.append(dep)
     a.remote_asn, b.remote_asn = q.local_as, peer.local_as
     a.remote_router_id, b.remote_router_id = t.router_id, sp.router_id
     if q.shutdown:
@@ -186,20 +248,25 @@ def _connect(sp: BgpSpeaker, peer: BgpPeer, by_host: dict[str, list[BgpSpeaker]]
         return _down(a, f"AS mismatch: {t.id} expects AS {_expect(q)} for {src} ({q.loc}), {sp.id} uses AS "
                         f"{peer.local_as}", b)
     ebgp = q.local_as != peer.local_as
-    # Who opens the TCP connection, who listens?
-    a_init = peer.connects and not peer.passive
-    b_init = q.connects and not q.passive and q.address is not None
+    # Who opens the TCP connection, who listens? FRR opens none while next-hop tracking has no route to the
+    # peer, and a default route counts only with `ip nht resolve-via-default` ("Waiting for NHT").
+    a_nht = _nht_waits(sp, net, addr)
+    b_nht = _nht_waits(t, net, src) if src is not None else ""
+    a_init = peer.connects and not peer.passive and not a_nht
+    b_init = q.connects and not q.passive and q.address is not None and not b_nht
     a_listen = sp.options.listens
     b_listen = t.options.listens
     if not ((a_init and b_listen) or (b_init and a_listen)):
         why = []
         if not a_init:
-            why.append(f"{sp.id} does not initiate ({'passive' if peer.passive else 'listen range only'})")
+            why.append(f"{sp.id} does not initiate (" + (a_nht if a_nht and peer.connects and not peer.passive else
+                                                         'passive' if peer.passive else 'listen range only') + ")")
         if not b_listen:
             why.append(f"{t.id} has no listening BGP socket")
         if not b_init:
-            why.append(f"{t.id} does not initiate (" + ("passive" if q.passive else "dynamic neighbor from a listen range")
-                       + ")")
+            why.append(f"{t.id} does not initiate (" + (
+                b_nht if b_nht and q.connects and not q.passive and q.address is not None else
+                "passive" if q.passive else "dynamic neighbor from a listen range") + ")")
         if not a_listen:
             why.append(f"{sp.id} has no listening BGP socket")
         return _down(a, "nobody can open the connection: " + "; ".join(why), b)
@@ -225,6 +292,20 @@ def _connect(sp: BgpSpeaker, peer: BgpPeer, by_host: dict[str, list[BgpSpeaker]]
             s.af_problems[af] = (f"IPv{af} routes over an IPv{addr.version} session need an IPv{af} next hop: "
                                  f"enable extended next hop on both sides or give the session an IPv{af} address")
     return s
+
+
+def _nht_waits(sp: BgpSpeaker, net: Network, addr: IPAddress) -> str:
+    """Why FRR's bgpd does not connect to `addr` (empty: it does): its only route there is the default route
+    and `ip[v6] nht resolve-via-default` is not set (bgpd waits for next-hop tracking)."""
+    if sp.daemon is not Daemon.FRR:
+        return ""
+    h = net.host(sp.host)
+    r = h.only_default_to(addr)
+    if r is None or addr.version in h.nht_via_default:
+        return ""
+    cmd = "ip" if addr.version == 4 else "ipv6"
+    return (f"its only route to {addr} is the default route ({r.describe()}{f', {r.loc}' if r.loc else ''}), which "
+            f"FRR's next-hop tracking ignores without `{cmd} nht resolve-via-default`: \"Waiting for NHT\"")
 
 
 def _self_connect(end: SessionEnd, other: SessionEnd) -> str:

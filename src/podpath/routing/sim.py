@@ -395,8 +395,12 @@ class Simulator:
     def __init__(self, speakers: list[BgpSpeaker], net: Network, extra_fib: dict[str, list[FibEntry]] | None = None,
                  trace: set[IPNetwork] | None = None, max_steps: int | None = None,
                  only: set[IPNetwork] | None = None, unmodelled: dict[str, str] | None = None,
-                 groups: bool = True, reverse: bool = False, cohorts: bool = True) -> None:
+                 groups: bool = True, reverse: bool = False, cohorts: bool = True,
+                 assume_unknown_up: bool = False) -> None:
         self.speakers = {s.id: s for s in sorted(speakers, key=lambda s: s.id)}
+        # Sessions whose outcome is unknown (they depend on something podpath does not model) taken as up:
+        # what could work, to tell a failure that holds anyway (broken) from one that depends on them (unknown).
+        self.assume_unknown_up = assume_unknown_up
         # Reverse: the same rules, events in another order (originators, and each speaker's peers,
         # taken last-first). Where BGP has more than one stable outcome, this one may differ.
         self.reverse = reverse
@@ -431,7 +435,7 @@ class Simulator:
         family runs), in session order, each in its update group."""
         out: dict[tuple[str, int], list[_Member]] = {}
         for s in sessions:
-            if s.up:
+            if s.up or (self.assume_unknown_up and s.unknown and s.afs):
                 for snd, rcv in s.ends():
                     for fam in s.afs:
                         out.setdefault((snd.speaker.id, fam), []).append(_Member(s, snd, rcv))
@@ -960,7 +964,9 @@ class Simulator:
             if not pairs:
                 continue
             db = dbest.get(c)
-            i = -1 if db is None else next(k for k, (pos, _) in enumerate(pairs) if pos == db[0])
+            i = -1 if db is None else next((k for k, (pos, _) in enumerate(pairs) if pos == db[0]), -1)
+            if i < 0:  # only when the step limit cut this prefix short: the best was withdrawn since
+                db = None
             entry = (pairs, i)
             c.tables._append(pi, entry)
             if db is not None:

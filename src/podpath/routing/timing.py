@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from podpath.routing import daemons
 from podpath.routing.bgp import Daemon
+from podpath.routing.rib import CohortTable, PrefixTable
 from podpath.routing.route import IPNetwork
 
 __all__ = ["TimingDependence", "oldest_path_ties", "order_dependent", "timing_dependent"]
@@ -78,21 +79,74 @@ def _no_med(k: tuple[object, ...]) -> tuple[object, ...]:
 def order_dependent(cp: object, res: object, only: set[IPNetwork] | None = None) -> list[TimingDependence]:
     """Prefixes whose tables differ when the same rules run with the events in another order."""
     alt = cp.simulate(only=only, reverse=True)  # type: ignore[attr-defined]
-    out = []
+    diff = best_differences(res, alt, only)
+    return [TimingDependence(prefix, "order", tuple(sids),
+                             f"with updates arriving in another order, {', '.join(sids)} settle on other "
+                             f"best paths for {prefix}: the policies have more than one stable outcome")
+            for prefix, sids in diff.items()]
+
+
+def best_differences(res: object, alt: object, only: set[IPNetwork] | None = None) -> dict[IPNetwork, list[str]]:
+    """Prefix (of `only`) -> the speakers (sorted) whose best path differs between two results, in the
+    order a walk of every speaker (sorted), then of its prefixes (sorted), first meets them."""
     diff: dict[IPNetwork, list[str]] = {}
+    shared: dict[tuple[tuple[int, ...], tuple[int, ...]], list[IPNetwork]] = {}
     for sid in sorted(res.tables):  # type: ignore[attr-defined]
         a, b = res.best[sid], alt.best[sid]  # type: ignore[attr-defined]
-        for prefix in sorted(set(a) | set(b), key=lambda p: (p.version, int(p.network_address), p.prefixlen)):
-            if only is not None and prefix not in only:
-                continue
-            pa, pb = a.get(prefix), b.get(prefix)
-            if _sig(pa) != _sig(pb):
-                diff.setdefault(prefix, []).append(sid)
-    for prefix, sids in diff.items():
-        out.append(TimingDependence(prefix, "order", tuple(sids),
-                                    f"with updates arriving in another order, {', '.join(sids)} settle on other "
-                                    f"best paths for {prefix}: the policies have more than one stable outcome"))
-    return out
+        for prefix in _differing(a, b, only, shared):
+            diff.setdefault(prefix, []).append(sid)
+    return diff
+
+
+def _pkey(p: IPNetwork) -> tuple[int, int, int]:
+    return (p.version, int(p.network_address), p.prefixlen)
+
+
+def _differing(a: object, b: object, only: set[IPNetwork] | None,
+               shared: dict[tuple[tuple[int, ...], tuple[int, ...]], list[IPNetwork]]) -> list[IPNetwork]:
+    """The prefixes (of `only`, sorted) whose best path differs between two tables of one speaker.
+
+    A cohort member's table (`rib.CohortTable`) is its own entries over its cohorts' shared state,
+    whose paths differ from the template's only in their source, which `_sig` does not read: the
+    shared state is compared once per pair of cohort combinations (`shared`), and per member only
+    its own entries. Walking every member's materialised table instead costs (members x prefixes)."""
+    if isinstance(a, CohortTable) and isinstance(b, CohortTable):
+        ka = tuple(id(t) for t, _ in a._parts)
+        kb = tuple(id(t) for t, _ in b._parts)
+        common = shared.get((ka, kb))
+        if common is None:
+            common = shared[(ka, kb)] = _shared_diff(a._parts, b._parts, only)
+        mine = {a._u.prefixes[i] for i in a._own._idx} | {b._u.prefixes[i] for i in b._own._idx}
+        if only is not None:
+            mine &= only
+        out = [p for p in common if p not in mine]
+        out += [p for p in mine if _sig(a.get(p)) != _sig(b.get(p))]  # type: ignore[attr-defined]
+        return sorted(out, key=_pkey)
+    keys = set(a) | set(b)  # type: ignore[call-overload]
+    if only is not None:
+        keys &= only
+    return [p for p in sorted(keys, key=_pkey) if _sig(a.get(p)) != _sig(b.get(p))]  # type: ignore[attr-defined]
+
+
+def _shared_diff(pa: list[tuple[PrefixTable[object], tuple[str, ...]]], pb: list[tuple[PrefixTable[object], tuple[str, ...]]],
+                 only: set[IPNetwork] | None) -> list[IPNetwork]:
+    """Prefixes whose shared best path (the first part holding the prefix, as CohortTable.get reads
+    it) differs between two cohort combinations."""
+    def view(parts: list[tuple[PrefixTable[object], tuple[str, ...]]]) -> dict[IPNetwork, object]:
+        out: dict[IPNetwork, object] = {}
+        for t, _ in parts:
+            pf = t._u.prefixes
+            for i, d in zip(t._idx, t._vals):
+                p = pf[i]
+                if p not in out:
+                    cands, j = d  # type: ignore[misc]
+                    out[p] = _sig(cands[j][1])
+        return out
+    va, vb = view(pa), view(pb)
+    keys = set(va) | set(vb)
+    if only is not None:
+        keys &= only
+    return [p for p in keys if va.get(p) != vb.get(p)]
 
 
 def _sig(p: object) -> object:

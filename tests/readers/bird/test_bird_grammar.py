@@ -356,20 +356,31 @@ def test_error_inside_nested_block_and_more_after() -> None:
     assert [p.name for p in cfg.protocols] == ["device1", "s", "k"]
 
 
-def test_unknown_option_is_a_warning_and_unsupported() -> None:
+def test_option_bird_refuses_is_an_error_and_the_rest_is_read() -> None:
+    """A word that is no BIRD keyword cannot start an option: `bird -p` fails (test_bird_refuses.py runs it)."""
     cfg, d = parse("protocol device {}\nprotocol bgp b { local as 1; neighbour fd00::1 as 2; neighbor fd00::1 as 2;\n"
                    " ipv6 { import all; export none; frobnicate yes; }; }\n")
-    warns = [x for x in d if x.level.value == "warning"]
-    assert any("unknown option 'neighbour'" in w.message for w in warns)
-    assert any("unknown channel option 'frobnicate yes'" in w.message for w in warns)
-    assert any(u.statement.startswith("neighbour") and u.why.startswith("unknown option") for u in cfg.unsupported)
+    assert [(e.loc.line, e.loc.col) for e in d.errors] == [(2, 30), (3, 34)]
+    assert "'neighbour' is not a BIRD keyword in bgp protocol b" in d.errors[0].message
+    assert "'frobnicate' is not a BIRD keyword in the ipv6 channel of protocol b" in d.errors[1].message
+    assert not any(u.statement.startswith(("neighbour", "frobnicate")) for u in cfg.unsupported)
     assert cfg.protocol("b").neighbor == A("fd00::1")
+
+
+def test_unknown_keyword_option_is_a_warning_and_unsupported() -> None:
+    """A BIRD keyword podpath does not know in this place may be an option of some BIRD version."""
+    cfg, d = parse("protocol device {}\nprotocol bgp b { local as 1; neighbor fd00::1 as 2; cost 10;\n"
+                   " ipv6 { import all; export none; }; }\n")
+    assert not d.errors
+    assert any("unknown option 'cost' in bgp protocol b" in w.message for w in d if w.level.value == "warning")
+    assert any(u.statement == "cost 10" and u.why.startswith("unknown option") for u in cfg.unsupported)
 
 
 def test_unsupported_protocols_and_blocks_are_listed() -> None:
     cfg, d = fixture("grammar_all.conf")
     by_stmt = {u.statement: u for u in cfg.unsupported}
-    assert by_stmt["protocol ospf v3 ospf1"].why == "OSPF is not modelled"
+    assert "protocol ospf v3 ospf1" not in by_stmt  # OSPF is read (readers/bird/ospf.py) and simulated
+    assert [str(p[0]) for p in cfg.protocol("ospf1").ospf.areas[0].stubnets] == ["fd00:5::/64"]
     assert by_stmt["protocol bfd bfd1"].why == "BFD is not modelled"
     assert by_stmt["protocol babel babel1"].why == "Babel is not modelled"
     assert by_stmt['interface eth* { ... }'].affects_routes is False

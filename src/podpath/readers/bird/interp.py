@@ -927,6 +927,8 @@ class BirdFilterPolicy:
                 raise FilterError(f"Argument 1 of CONDITION must be of type bool, got type {type_name(v)}")
         except FilterError as e:
             return self._error(ex, route, spec.loc, str(e))
+        except RecursionError:  # a function calling itself: BIRD stops it the same way
+            return self._error(ex, route, ex.loc or spec.loc, "Filter execution stack overflow")
         text = f"where {self.cfg.line(spec.loc).partition('where')[2].strip().rstrip(';').strip()}"
         step = ex.step(spec.loc, "accept" if v else "reject", text)
         verdict = Verdict.ACCEPT if v else Verdict.REJECT
@@ -967,6 +969,8 @@ class BirdFilterPolicy:
             return self._error(ex, route, r.loc, "return outside a function")
         except FilterError as e:
             return self._error(ex, route, ex.loc or block.loc, str(e))
+        except RecursionError:
+            return self._error(ex, route, ex.loc or block.loc, "Filter execution stack overflow")
         step = ex.step(block.loc, "accept", "route attributes applied")
         return self._finish(ex, route, Verdict.ACCEPT, step)
 
@@ -1189,11 +1193,17 @@ class Checker:
         self.scope = _Scope({p.name: p.type for p in params}, in_function)
         for v in vars_:
             self._declare(v.loc, v.name, v.type)
-        self.block(body.stmts)
+        try:
+            self.block(body.stmts)
+        except RecursionError:  # thousands of nested blocks or parentheses: refuse, never a traceback
+            self.error(body.loc, "statements nested too deeply for podpath to check")
 
     def check_expr(self, e: Any) -> None:
         self.scope = _Scope({}, False)
-        self.expr(e)
+        try:
+            self.expr(e)
+        except RecursionError:
+            self.error(getattr(e, "loc", None) or Loc(self.cfg.file), "expression nested too deeply for podpath to check")
 
     def _declare(self, loc: Loc, name: str, type_: str) -> None:
         if name in STATIC_ATTRS or name in DYNAMIC_ATTRS:

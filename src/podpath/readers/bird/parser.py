@@ -17,15 +17,14 @@ from __future__ import annotations
 import bisect
 import contextlib
 import gc
+import hashlib
 import ipaddress
+import json
 import re
 import socket
 import threading
 from importlib import resources
 from typing import Any, Callable, Iterator
-
-from lark import Lark
-from lark.parsers.lalr_analysis import Shift
 
 from podpath.diagnostics import Diagnostics, Loc
 from podpath.readers.bird import ast as A
@@ -189,8 +188,10 @@ class _Handlers:
     def flat(self, soup: list) -> list[A.Word]:
         out: list[A.Word] = []
         for t in soup:
-            if isinstance(t, tuple):  # a nested block: (words, end)
+            if isinstance(t, tuple):  # a nested block: (words, end, "{" word, "}" word)
+                out.append(t[2])
                 out.extend(t[0])
+                out.append(t[3])
             else:
                 out.append(self.word(t))
         return out
@@ -292,14 +293,14 @@ class _Handlers:
         return A.Generic(_at(s[0]), [self.word(s[0])] + self.words(s[1]), None, _loc(s[2]))
 
     def h_g_block(self, s: list) -> A.Generic:
-        block, end = s[2]
+        block, end = s[2][0], s[2][1]
         return A.Generic(_at(s[0]), [self.word(s[0])] + self.words(s[1]), block, end)
 
     def h_g_paren(self, s: list) -> A.Word:
         return A.Word(_at(s[0]), "expr", "(...)", s[1])
 
     def h_g_soup(self, s: list) -> tuple:
-        return (self.flat(s[1]), _loc(s[2]))
+        return (self.flat(s[1]), _loc(s[2]), self.word(s[0]), self.word(s[2]))
 
     # ---- filters, functions ----------------------------------------------------------------------
     def h_fbody(self, s: list) -> A.FilterDecl:
@@ -562,34 +563,88 @@ class SyntaxErr(Exception):
         self.expected = expected
 
 
-class _Tables:
-    """Lark builds the LALR(1) tables from bird.lark; this driver runs them. Lark's own
-    loop compares Rule and Token objects on every step; here the tables are rewritten
-    with plain strings and reduce actions become (size, lhs, handler) tuples."""
+TABLES_FILE = "bird_tables.json"
 
-    def __init__(self) -> None:
-        grammar = resources.files("podpath.readers.bird").joinpath("bird.lark").read_text()
-        lk = Lark(grammar, parser="lalr", lexer="basic", start="config", maybe_placeholders=False)
-        table = lk.parser.parser.parser.parse_table  # type: ignore[union-attr]
+
+def _grammar() -> str:
+    return resources.files("podpath.readers.bird").joinpath("bird.lark").read_text()
+
+
+def build_table_data(grammar: str | None = None) -> dict[str, Any]:
+    """The LALR(1) tables of bird.lark, computed by Lark, in a canonical JSON-able form.
+
+    Lark's state numbers and rule order may vary between runs; here states are numbered in
+    breadth-first order from the start state (actions taken in symbol order) and rules are sorted,
+    so the same grammar always gives the same data. bird_tables.json ships this data so that a run
+    does not import Lark and rebuild the tables (about 0.1 s); tools/gen_bird_tables.py rewrites it,
+    and tests/readers/test_bird_tables.py checks that it matches bird.lark."""
+    from lark import Lark
+    from lark.parsers.lalr_analysis import Shift
+
+    text = _grammar() if grammar is None else grammar
+    lk = Lark(text, parser="lalr", lexer="basic", start="config", maybe_placeholders=False)
+    table = lk.parser.parser.parser.parse_table  # type: ignore[union-attr]
+
+    def rule_sort(r: Any) -> tuple[str, tuple[str, ...], str]:
+        return (str(r.origin.name), tuple(str(x.name) for x in r.expansion), str(r.alias or ""))
+
+    rules = sorted(lk.rules, key=rule_sort)
+    rule_no = {r: i for i, r in enumerate(rules)}
+    start = table.start_states["config"]
+    order = [start]
+    num = {start: 0}
+    i = 0
+    while i < len(order):
+        for _sym, (act, arg) in sorted(table.states[order[i]].items(), key=lambda kv: str(kv[0])):
+            if act is Shift and arg not in num:
+                num[arg] = len(order)
+                order.append(arg)
+        i += 1
+    states = [[[str(sym), num[arg] if act is Shift else [rule_no[arg]]]
+               for sym, (act, arg) in sorted(table.states[st].items(), key=lambda kv: str(kv[0]))] for st in order]
+    return {"grammar_sha256": hashlib.sha256(text.encode()).hexdigest(), "start": 0,
+            "end": num[table.end_states["config"]],
+            "rules": [[len(r.expansion), str(r.origin.name), str(r.alias or r.origin.name)] for r in rules],
+            "states": states}
+
+
+def _table_data() -> dict[str, Any]:
+    """The shipped tables if they were made from this bird.lark, else built now (slower, same result)."""
+    text = _grammar()
+    try:
+        data = json.loads(resources.files("podpath.readers.bird").joinpath(TABLES_FILE).read_text())
+        if data.get("grammar_sha256") == hashlib.sha256(text.encode()).hexdigest():
+            return data  # type: ignore[no-any-return]
+    except (OSError, ValueError):
+        pass
+    return build_table_data(text)
+
+
+class _Tables:
+    """Lark builds the LALR(1) tables from bird.lark (shipped precomputed, see build_table_data);
+    this driver runs them. Lark's own loop compares Rule and Token objects on every step; here the
+    tables are plain strings and reduce actions are (size, lhs, handler) tuples."""
+
+    def __init__(self, data: dict[str, Any] | None = None) -> None:
+        data = _table_data() if data is None else data
         self.handlers = _Handlers()
-        reduce: dict[Any, tuple[int, str, Callable[[list], Any]]] = {}
-        for rule in lk.rules:
-            name = rule.alias or rule.origin.name
-            fn = getattr(self.handlers, "h_" + str(name), None)
-            if fn is None and len(rule.expansion) != 1:
-                raise AssertionError(f"bird.lark: rule {rule} needs a handler")
+        reduce: list[tuple[int, str, Callable[[list], Any] | None]] = []
+        for size, lhs, name in data["rules"]:
+            fn = getattr(self.handlers, "h_" + name, None)
+            if fn is None and size != 1:
+                raise AssertionError(f"bird.lark: rule {lhs} ({name}) needs a handler")
             if name == "list_more":
                 fn = _LIST_MORE
             elif name == "list_empty":
                 fn = _LIST_EMPTY
-            reduce[rule] = (len(rule.expansion), str(rule.origin.name), fn)  # fn None: pass the child on
+            reduce.append((size, lhs, fn))  # fn None: pass the child on
         # action: an int is "shift to that state" (also the goto of a nonterminal);
         # a tuple is "reduce": (size, lhs, handler or None for a pass-through unit rule)
         self.states: dict[int, dict[str, Any]] = {}
-        for st, acts in table.states.items():
-            self.states[st] = {str(k): arg if act is Shift else reduce[arg] for k, (act, arg) in acts.items()}
-        self.start = table.start_states["config"]
-        self.end = table.end_states["config"]
+        for st, acts in enumerate(data["states"]):
+            self.states[st] = {sym: arg if arg.__class__ is int else reduce[arg[0]] for sym, arg in acts}
+        self.start = data["start"]
+        self.end = data["end"]
 
     def parse(self, job: LexJob) -> Any:
         states = self.states

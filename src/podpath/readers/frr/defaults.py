@@ -119,3 +119,13 @@ def bgp_defaults(version: str | None, profile: str = "traditional", running: str
         soft_version_capability=dc and not _lt(run_v, "9.1"),
         dynamic_capability=dc and not _lt(run_v, "10.2"),
     )
+
+
+def zebra_nht_resolve_via_default(profile: str, running: str | None) -> bool:
+    """zebra's default for `ip[v6] nht resolve-via-default` (next-hop tracking may use the default route):
+    on for the traditional profile from FRR 9.1 (FRR_CFG_DEFAULT_BOOL ZEBRA_IP_NHT_RESOLVE_VIA_DEFAULT,
+    FRR PR 14162; profile-matched, not version-matched: the running daemon decides), off before and for
+    datacenter. Checked in `podpath lab`: FRR 8.4 waits for NHT over a default route, 10.3 connects."""
+    run_v = parse_version(running) or parse_version(NEWEST_KNOWN)
+    assert run_v is not None
+    return profile != "datacenter" and not _lt(run_v, "9.1")

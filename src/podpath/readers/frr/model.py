@@ -248,6 +248,37 @@ class RouteMap:
 # --------------------------------------------------------------------------------------------- zebra side
 
 @dataclass
+class OspfIfSettings:
+    """`ip ospf ...` (OSPFv2) or `ipv6 ospf6 ...` (OSPFv3) on one interface; None = not set."""
+
+    loc: Loc  # the first such statement
+    area: str | None = None  # dotted quad
+    area_loc: Loc | None = None
+    cost: int | None = None
+    network: str | None = None  # broadcast | point-to-point | non-broadcast | point-to-multipoint
+    hello: int | None = None
+    dead: int | None = None
+    passive: bool | None = None
+    mtu_ignore: bool = False
+    priority: int | None = None
+    locs: dict[str, Loc] = field(default_factory=dict)  # setting -> line
+
+
+@dataclass
+class VrrpRouter:
+    """`vrrp N ...` in an interface block (vrrpd): one virtual router on the interface."""
+
+    vrid: int
+    loc: Loc
+    version: int = 3
+    priority: int = 100  # vrrpd's default
+    priority_loc: Loc | None = None
+    preempt: bool = True
+    shutdown: bool = False
+    addresses: list[tuple[IPAddress, Loc]] = field(default_factory=list)
+
+
+@dataclass
 class Interface:
     name: str
     loc: Loc
@@ -256,6 +287,9 @@ class Interface:
     description: str | None = None
     shutdown: bool = False
     mtu: int | None = None
+    vrrp: dict[int, VrrpRouter] = field(default_factory=dict)
+    bandwidth: int | None = None  # kbit/s (`bandwidth`), for OSPF's auto-cost
+    ospf: dict[int, OspfIfSettings] = field(default_factory=dict)  # 2: `ip ospf`, 3: `ipv6 ospf6`
 
 
 @dataclass
@@ -591,6 +625,55 @@ class BgpInstance:
 # --------------------------------------------------------------------------------------------- whole file
 
 @dataclass
+class OspfArea:
+    area: str  # dotted quad
+    loc: Loc
+    kind: str = "normal"  # normal | stub | nssa
+    no_summary: bool = False
+    default_cost: int | None = None
+
+
+@dataclass
+class OspfRedistribute:
+    source: str  # connected | static | kernel | bgp | ...
+    loc: Loc
+    metric: int | None = None
+    metric_type: int = 2
+    route_map: Ref | None = None
+
+
+@dataclass
+class OspfDefaultOriginate:
+    loc: Loc
+    always: bool = False
+    metric: int | None = None
+    metric_type: int = 2
+    route_map: Ref | None = None
+
+
+@dataclass
+class OspfInstance:
+    """`router ospf` (version 2) or `router ospf6` (version 3) of the default VRF."""
+
+    version: int
+    loc: Loc
+    router_id: str | None = None
+    router_id_loc: Loc | None = None
+    networks: list[tuple[IPNetwork, str, Loc]] = field(default_factory=list)  # `network P area A` (v2)
+    interfaces: dict[str, tuple[str, Loc]] = field(default_factory=dict)  # ospf6 `interface X area A` (FRR < 9)
+    passive_default: bool = False
+    passive_default_loc: Loc | None = None
+    passive: dict[str, tuple[bool, Loc]] = field(default_factory=dict)  # `[no] passive-interface IF`
+    redistributes: list[OspfRedistribute] = field(default_factory=list)
+    default_originate: OspfDefaultOriginate | None = None
+    areas: dict[str, OspfArea] = field(default_factory=dict)
+    ref_bandwidth: int = 100  # Mbit/s (`auto-cost reference-bandwidth`)
+    ref_bandwidth_loc: Loc | None = None
+    distance: int | None = None
+    distance_loc: Loc | None = None
+
+
+@dataclass
 class FrrConfig:
     file: str
     version: str | None = None
@@ -611,6 +694,8 @@ class FrrConfig:
     ext_community_lists: dict[str, CommunityList] = field(default_factory=dict)
     as_path_lists: dict[str, AsPathList] = field(default_factory=dict)
     nht_resolve_via_default: dict[int, Loc] = field(default_factory=dict)  # family -> line
+    nht_no_resolve_via_default: dict[int, Loc] = field(default_factory=dict)  # `no ip[v6] nht resolve-via-default`
+    ospf: dict[int, OspfInstance] = field(default_factory=dict)  # 2: router ospf, 3: router ospf6
     unsupported: list[Unsupported] = field(default_factory=list)
 
     def prefix_list(self, family: int, name: str) -> PrefixList | None:

@@ -51,6 +51,7 @@ from podpath.readers.frr.model import (
     RouteMapSet,
     StaticRoute,
     Vrf,
+    VrrpRouter,
 )
 from podpath.readers.frr.regex import FrrRegexError, compile_frr
 from podpath.routing.route import ExtCommunity, Origin
@@ -703,7 +704,10 @@ def _h_opaque(p: FrrParser, node: _Node, c: _Cur, neg: bool) -> object:
         why, affects = _COSMETIC, False
     elif key == "router":
         proto = c.peek() or ""
-        why = f"`router {proto}` is not modelled (podpath models BGP only)"
+        why = {"isis": "`router isis` (IS-IS) is not modelled: the routes it installs are unknown to podpath",
+               "openfabric": "`router openfabric` (OpenFabric, e.g. Proxmox SDN fabrics) is not modelled: the routes "
+                             "it installs are unknown to podpath"}.get(
+            proto, f"`router {proto}` is not modelled (podpath models BGP and OSPF)")
     elif key == "mpls" and c.peek() != "ldp":
         p._unsupported("MPLS is not modelled", True)
         return None
@@ -714,6 +718,8 @@ def _h_opaque(p: FrrParser, node: _Node, c: _Cur, neg: bool) -> object:
 
 
 def _h_router(p: FrrParser, node: _Node, c: _Cur, neg: bool) -> object:
+    if c.peek() in ("ospf", "ospf6"):
+        return _ospf.router(p, node, c, neg)
     if c.peek() != "bgp":
         return _h_opaque(p, node, c, neg)
     c.i += 1
@@ -807,8 +813,10 @@ def _ip_common(p: FrrParser, node: _Node, c: _Cur, neg: bool, family: int) -> ob
         if what == "resolve-via-default":
             if neg:
                 p.cfg.nht_resolve_via_default.pop(family, None)
+                p.cfg.nht_no_resolve_via_default[family] = p.loc()
             else:
                 p.cfg.nht_resolve_via_default[family] = p.loc()
+                p.cfg.nht_no_resolve_via_default.pop(family, None)
             if kind == "vrf":
                 p._unsupported("per-VRF next-hop tracking option recorded for the default VRF only", True)
             return None
@@ -821,6 +829,8 @@ def _ip_common(p: FrrParser, node: _Node, c: _Cur, neg: bool, family: int) -> ob
     if kind == "interface":
         if sub == "address":
             return _if_address(p, node, c, neg, family)
+        if sub == ("ospf" if family == 4 else "ospf6"):
+            return _ospf.interface(p, node, c, neg, family)
         if sub in ("route", "prefix-list", "access-list", "forwarding", "nht", "protocol", "import-table",
                    "community-list", "as-path", "large-community-list", "extcommunity-list"):
             return NOMATCH
@@ -1594,6 +1604,53 @@ def _if_simple(p: FrrParser, node: _Node, c: _Cur, neg: bool) -> object:
     return None
 
 
+def _if_vrrp(p: FrrParser, node: _Node, c: _Cur, neg: bool) -> object:
+    """vrrpd: `vrrp N [version 2|3]`, `vrrp N ip|ipv6 ADDR`, `vrrp N priority P`, `[no] vrrp N preempt`,
+    `vrrp N shutdown`; timers and checksum options do not change who owns the addresses."""
+    itf = node.data
+    assert isinstance(itf, Interface)
+    vrid = c.int("VRRP virtual router id", 1, 255)
+    vr = itf.vrrp.get(vrid)
+    what = c.peek()
+    if what is None or what == "version":
+        if neg:
+            itf.vrrp.pop(vrid, None)
+            return None
+        if vr is None:
+            vr = itf.vrrp[vrid] = VrrpRouter(vrid, p.loc())
+        if c.opt("version"):
+            vr.version = c.int("VRRP version", 2, 3)
+        c.end()
+        return None
+    if vr is None:  # any `vrrp N ...` sub-command creates the virtual router (vrrpd does)
+        vr = itf.vrrp[vrid] = VrrpRouter(vrid, p.loc())
+    c.take("VRRP setting")
+    if what in ("ip", "ipv6"):
+        addr = c.addr("virtual address", 4 if what == "ip" else 6)
+        c.end()
+        vr.addresses = [(a, l) for a, l in vr.addresses if a != addr]
+        if not neg:
+            vr.addresses.append((addr, p.loc()))
+    elif what == "priority":
+        if neg:
+            vr.priority, vr.priority_loc = 100, None
+        else:
+            vr.priority, vr.priority_loc = c.int("VRRP priority", 1, 254), p.loc()
+        c.end()
+    elif what == "preempt":
+        c.end()
+        vr.preempt = not neg
+    elif what == "shutdown":
+        c.end()
+        vr.shutdown = not neg
+    elif what in ("advertisement-interval", "checksum-with-ipv4-pseudoheader"):
+        p._unsupported(f"vrrp `{what}` (timing only, does not change the master)", False)
+    else:
+        raise _Syntax(c.i - 1, "`ip` | `ipv6` | `priority` | `preempt` | `version` | `shutdown` | "
+                               "`advertisement-interval`")
+    return None
+
+
 def _if_unsupported(p: FrrParser, node: _Node, c: _Cur, neg: bool) -> object:
     key = c.toks[c.i - 1]
     affects = key not in ("bandwidth", "link-detect", "multicast", "description")
@@ -2289,8 +2346,9 @@ def _nbr_session(p: FrrParser, inst: BgpInstance, nbr: Neighbor, sub: str, c: _C
             p._unsupported(f"`capability {cap}` is not modelled", False)
             return None
         field = f"capability_{cap.replace('-', '_')}"
-    elif sub == "password":
-        value = None if neg else c.take("password")
+    elif sub == "password":  # LINE: the rest of the line, spaces included
+        value = None if neg else " ".join(c.toks[c.i:]) or c.take("password")
+        c.i = c.n
     elif sub == "timers":
         if c.peek() in ("connect", "delayopen"):
             what = c.take("`connect`")
@@ -2440,6 +2498,8 @@ def _nbr_af(p: FrrParser, node: _Node, nbr: Neighbor, sub: str, c: _Cur, neg: bo
 
 # =============================================================================================== tables
 
+from podpath.readers.frr import ospf as _ospf  # noqa: E402  (its handlers use the helpers above)
+
 _CONFIG: dict[str, _Handler] = {
     "frr": _h_frr, "hostname": _h_hostname, "interface": _h_interface, "vrf": _h_vrf, "ip": _h_ip,
     "ipv6": _h_ipv6, "access-list": _h_access_list, "route-map": _h_route_map, "bgp": _h_bgp_top,
@@ -2459,6 +2519,9 @@ _INTERFACE: dict[str, _Handler] = {
 for _w in ("bandwidth", "link-detect", "multicast", "evpn", "pim", "isis", "openfabric", "mpls", "vrrp", "bfd",
            "ospf", "ospf6", "babel", "nhrp", "rip", "ripng", "ldp", "ptm-enable", "mac", "tunnel", "sharp"):
     _INTERFACE[_w] = _if_unsupported
+_INTERFACE["vrrp"] = _if_vrrp
+
+_INTERFACE["bandwidth"] = _ospf.bandwidth
 
 _VRF: dict[str, _Handler] = {
     "vni": _vrf_vni, "ip": _h_ip, "ipv6": _h_ipv6, "exit-vrf": _h_exit, "exit": _h_exit,

@@ -1,0 +1,165 @@
+"""Which pod routes BGP must carry (BGP002): none in tunnel mode; with autoDirectNodeRoutes only between nodes
+that share no L2 segment; unknown (info, not checked) when the segments are not known. A ToR peers with every
+node's Cilium and sends the nodes nothing, which is healthy exactly when Cilium routes pod traffic itself."""
+
+from __future__ import annotations
+
+from snaputil import findings
+
+NODES = """\
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Node
+  metadata: {name: n1, labels: {rack: r1}}
+  spec: {podCIDRs: [10.244.1.0/24]}
+  status: {addresses: [{type: InternalIP, address: 10.0.1.11}]}
+- apiVersion: v1
+  kind: Node
+  metadata: {name: n2, labels: {rack: r1}}
+  spec: {podCIDRs: [10.244.2.0/24]}
+  status: {addresses: [{type: InternalIP, address: 10.0.1.12}]}
+- apiVersion: v1
+  kind: Node
+  metadata: {name: n3, labels: {rack: r2}}
+  spec: {podCIDRs: [10.244.3.0/24]}
+  status: {addresses: [{type: InternalIP, address: 10.0.2.13}]}
+"""
+
+TOR = """\
+frr version 8.4.4
+frr defaults traditional
+hostname tor
+!
+router bgp 65000
+ bgp router-id 10.0.1.1
+ neighbor NODES peer-group
+ neighbor NODES remote-as 65010
+ neighbor 10.0.1.11 peer-group NODES
+ neighbor 10.0.1.12 peer-group NODES
+ neighbor 10.0.2.13 peer-group NODES
+ !
+ address-family ipv4 unicast
+  neighbor NODES activate
+  neighbor NODES route-map IN in
+  neighbor NODES route-map OUT out
+ exit-address-family
+exit
+!
+route-map IN permit 10
+exit
+!
+route-map OUT deny 10
+exit
+!
+"""
+
+BGP = """\
+apiVersion: cilium.io/v2
+kind: CiliumBGPClusterConfig
+metadata: {name: rack1}
+spec:
+  nodeSelector: {matchLabels: {rack: r1}}
+  bgpInstances:
+  - name: main
+    localASN: 65010
+    peers:
+    - {name: tor, peerAddress: 10.0.1.1, peerASN: 65000, peerConfigRef: {name: pc}}
+---
+apiVersion: cilium.io/v2
+kind: CiliumBGPClusterConfig
+metadata: {name: rack2}
+spec:
+  nodeSelector: {matchLabels: {rack: r2}}
+  bgpInstances:
+  - name: main
+    localASN: 65010
+    peers:
+    - {name: tor, peerAddress: 10.0.2.1, peerASN: 65000, peerConfigRef: {name: pc}}
+---
+apiVersion: cilium.io/v2
+kind: CiliumBGPPeerConfig
+metadata: {name: pc}
+spec:
+  ebgpMultihop: 2
+  families:
+  - {afi: ipv4, safi: unicast, advertisements: {matchLabels: {advertise: bgp}}}
+---
+apiVersion: cilium.io/v2
+kind: CiliumBGPAdvertisement
+metadata: {name: lb, labels: {advertise: bgp}}
+spec:
+  advertisements:
+  - advertisementType: Service
+    service: {addresses: [LoadBalancerIP]}
+    selector: {matchExpressions: [{key: x, operator: NotIn, values: [y]}]}
+"""
+
+SEGMENTS = """\
+versions: {cilium: '1.18'}
+hosts:
+  tor: {interfaces: {eth0: {addresses: [10.0.1.1/24], segment: rack1}, eth1: {addresses: [10.0.2.1/24], segment: rack2}}}
+segments:
+  rack1: {prefixes: [10.0.1.0/24]}
+  rack2: {prefixes: [10.0.2.0/24]}
+"""
+
+NO_SEGMENTS = """\
+versions: {cilium: '1.18'}
+hosts:
+  tor: {interfaces: {eth0: {addresses: [10.0.1.1/24]}, eth1: {addresses: [10.0.2.1/24]}}}
+"""
+
+TUNNEL = """\
+routingMode: tunnel
+tunnelProtocol: vxlan
+kubeProxyReplacement: true
+ipam: {mode: kubernetes}
+bgpControlPlane: {enabled: true}
+"""
+
+NATIVE_ADNR = """\
+routingMode: native
+autoDirectNodeRoutes: true
+ipv4NativeRoutingCIDR: 10.244.0.0/16
+kubeProxyReplacement: true
+bpf: {masquerade: true}
+ipam: {mode: kubernetes}
+bgpControlPlane: {enabled: true}
+"""
+
+
+def snap(make_snapshot, values: str, manifest: str = SEGMENTS, name: str = "s"):
+    return make_snapshot({"nodes.yaml": NODES, "frr/tor.conf": TOR, "bgp.yaml": BGP, "podpath.yaml": manifest,
+                          "values.yaml": values}, name)
+
+
+def test_tunnel_mode_needs_no_bgp_pod_routes(make_snapshot):
+    got = findings(snap(make_snapshot, TUNNEL), "BGP002")
+    assert [(f.subject, f.severity.value) for f in got] == [("ipv4:exempt:tunnel", "info")]
+    assert "tunnel mode" in got[0].message and len(got[0].evidence) == 6  # every ordered pair of 3 nodes
+    assert all("routingMode tunnel" in e for e in got[0].evidence)
+
+
+def test_native_without_adnr_keeps_the_error(make_snapshot):
+    values = NATIVE_ADNR.replace("autoDirectNodeRoutes: true", "autoDirectNodeRoutes: false")
+    got = findings(snap(make_snapshot, values), "BGP002")
+    assert [f.severity.value for f in got] == ["error"]
+    assert "6 node pair(s)" in got[0].message
+
+
+def test_adnr_only_pairs_across_segments_need_bgp(make_snapshot):
+    got = findings(snap(make_snapshot, NATIVE_ADNR), "BGP002")
+    assert [f.severity.value for f in got] == ["error"]
+    assert "4 node pair(s)" in got[0].message  # n1<->n3, n2<->n3; n1<->n2 share rack1
+    assert not any("n1, n2" in e and "10.244.1.0/24" in e for e in got[0].evidence)
+
+
+def test_adnr_without_segment_info_is_unknown_not_an_error(make_snapshot):
+    s = snap(make_snapshot, NATIVE_ADNR, NO_SEGMENTS)
+    got = findings(s, "BGP002")
+    assert [(f.subject, f.severity.value) for f in got] == [("ipv4:unknown:auto-direct-node-routes", "info")]
+    assert all("cannot tell whether" in e for e in got[0].evidence)
+    report = s.check(["BGP002"])
+    assert any(n.rule == "BGP002" for n in report.not_checked)

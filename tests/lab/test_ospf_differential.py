@@ -1,0 +1,74 @@
+"""The OSPF differential suite: generated underlays, real ospfd/ospf6d and BIRD OSPF vs the simulator.
+
+Every scenario (`podpath.lab.ospf_scenarios.generate_ospf`: FRR and BIRD routers on shared
+segments, OSPFv2 and OSPFv3, loopbacks, areas, costs, point-to-point links, externals, faults)
+runs in the lab and in the simulator; every OSPF route each daemon gave its routing table
+(prefix, metric, every next hop; BIRD: route type and both metrics) must be what the simulated
+underlay computes. A differing scenario is saved with DIFFERENCES.txt (to $PODPATH_DIFF_SAVE,
+or the test's tmp dir) and reproduces with `podpath lab compare DIR`.
+
+Default run: PODPATH_OSPF_DIFF_COUNT scenarios (8) per daemon generation, one lab each batch;
+`-m slow` runs 48 more per generation. Also the three-hypervisor OSPF-underlay iBGP fixtures.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import podpath
+from podpath.lab.differential import run_scenarios
+from podpath.lab.ospf_scenarios import generate_ospf
+from podpath.lab.rootfs import DaemonGeneration
+from podpath.lab.run import compare, run_lab
+
+COUNT = int(os.environ.get("PODPATH_OSPF_DIFF_COUNT", "8"))
+SEED = int(os.environ.get("PODPATH_OSPF_DIFF_SEED", "500"))
+BATCH = 8
+FIXTURES = Path(__file__).parents[1] / "routing" / "data" / "ospf-underlay"
+
+
+def _frr_version(gen: DaemonGeneration) -> str:
+    return "8.4.4" if gen.name == "host" else "10.3"
+
+
+def _run(gen: DaemonGeneration, seeds: list[int], tmp_path: Path) -> None:
+    save = Path(os.environ.get("PODPATH_DIFF_SAVE", tmp_path))
+    batches = run_scenarios(seeds, batch=BATCH, daemons=gen.name, frr_version=_frr_version(gen), save_dir=save,
+                            generator=generate_ospf)
+    failures = []
+    for b in batches:
+        assert b.convergence_error is None, b.convergence_error
+        for r in b.results:
+            if not r.matched:
+                failures.append(f"seed {r.scenario.seed} ({r.scenario.summary}) saved in {r.saved}:\n  "
+                                + "\n  ".join(r.differences[:10]))
+    ran = sum(len(b.results) for b in batches)
+    assert ran == len(seeds)
+    assert not failures, f"{len(failures)}/{ran} OSPF scenarios differ on {gen.name}:\n" + "\n".join(failures)
+
+
+@pytest.mark.lab
+def test_ospf_scenarios_match_the_daemons(gen: DaemonGeneration, tmp_path: Path) -> None:
+    _run(gen, list(range(SEED, SEED + COUNT)), tmp_path)
+
+
+@pytest.mark.lab
+@pytest.mark.slow
+def test_many_ospf_scenarios_match_the_daemons(gen: DaemonGeneration, tmp_path: Path) -> None:
+    _run(gen, list(range(SEED + COUNT, SEED + COUNT + 48)), tmp_path)
+
+
+@pytest.mark.lab
+@pytest.mark.parametrize("variant", ["healthy", pytest.param("broken", marks=pytest.mark.slow)])
+def test_ospf_underlay_ibgp_fixture_matches_the_daemons(lab_env: None, variant: str) -> None:
+    """The three hypervisors (FRR 8.4 configs: run on the host generation, whose version they state):
+    sessions, BGP tables and OSPF routes as simulated; healthy has every session up, broken the IPv4
+    sessions with pve03 down in the lab too."""
+    snap = podpath.load(FIXTURES / variant)
+    lab = run_lab(snap, daemons="host", progress=lambda m: None)
+    assert compare(snap, lab) == []
+    up = {h: all(data["sessions"]["frr"].values()) for h, data in lab["hosts"].items()}
+    assert all(up.values()) == (variant == "healthy")
