@@ -33,6 +33,8 @@ MARKERS = {
     "helm-hubble-tls-key-block": "Pp7helmHubbleKey",
     "helm-clustermesh-tls-key-flow": "Pp7helmMeshKey",
     "helm-error-invalid-yaml": "Pp7helmErrYaml",
+    "keepalived-auth-pass": "Pp7keepalivedPw",
+    "keepalived-error-auth-pass": "Pp7keepalivedErr",
 }
 ENCODED = {  # base64 forms, as they stand in a Secret's `data`
     "k8s-secret-data": base64.b64encode(MARKERS["k8s-secret-data-decoded"].encode()).decode(),
@@ -179,6 +181,31 @@ FILES = {
             tls:
               client:
                 key: {M['helm-error-invalid-yaml']}: [oops
+        """,
+    "keepalived/r1.conf": f"""
+        vrrp_instance VI_1 {{
+            state MASTER
+            interface eth0
+            virtual_router_id 51
+            priority 100
+            virtual_ipaddress {{
+                fd00:1::fffe/64
+            }}
+            authentication {{
+                auth_type PASS
+                auth_pass {M['keepalived-auth-pass']}
+            }}
+        }}
+        """,
+    "keepalived/n1.conf": f"""
+        vrrp_instance VI_2 {{
+            state BACKUP
+            interface eth0
+            virtual_router_id 52
+            priority 90
+            authentication {{
+                auth_type PASS
+                auth_pass {M['keepalived-error-auth-pass']} }} }} }}
         """,
 }
 

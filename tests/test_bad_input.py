@@ -419,3 +419,57 @@ def test_invalid_utf8_and_nul_have_positions(tmp_path: Path) -> None:
     assert "a.conf:2:11: error: file is not UTF-8 text" in diags
     assert "b.yaml:3:14: error: file is not text (NUL character)" in diags
     assert set(snap.cluster.nodes) == {"n1", "n2", "n3"}
+
+
+# --- shapes found by the mutation campaign (tools/fuzz.py) in other readers: an error at the value ---------
+
+BGP_CC = """\
+apiVersion: cilium.io/v2alpha1
+kind: CiliumBGPClusterConfig
+metadata:
+  name: rs
+spec:
+  bgpInstances:
+    - name: cilium
+      localASN: 65000
+      peers:
+        - name: rs1
+          peerAddress: "10.0.0.1"
+          peerASN: {peer_asn}
+"""
+
+SHAPE_CASES = [
+    ("cilium/bgp.yaml", BGP_CC.format(peer_asn='"::1/129"'),
+     r"cilium/bgp\.yaml:12:20: error: CiliumBGPClusterConfig rs: spec\.bgpInstances\[0\]\.peers\[0\]\.peerASN must be "
+     r"an integer, not a string"),
+    ("cilium/bgp.yaml", BGP_CC.format(peer_asn="65001").replace("      peers:\n", "      peers: oops\n      x:\n"),
+     r"cilium/bgp\.yaml:9:14: error: CiliumBGPClusterConfig rs: spec\.bgpInstances\[0\]\.peers must be a list, "
+     r"not a string"),
+    ("cilium/bgp.yaml", BGP_CC.format(peer_asn="65001").replace("  name: rs\n", "  name: rs\n  labels: [a]\n"),
+     r"cilium/bgp\.yaml:5:11: error: CiliumBGPClusterConfig rs: metadata\.labels must be a mapping"),
+    ("kubernetes/node.yaml", "apiVersion: v1\nkind: Node\nmetadata: {name: x, labels: [a, b]}\nspec: {podCIDR: 10.0.0.0/24}\n",
+     r"kubernetes/node\.yaml:3:29: error: metadata\.labels must be a mapping, not a list"),
+    ("kubernetes/node.yaml", "apiVersion: v1\nkind: Node\nmetadata: {name: x}\nspec: {podCIDRs: 10.0.0.0/24}\n",
+     r"kubernetes/node\.yaml:4:18: error: spec\.podCIDRs must be a list, not a string"),
+    ("kubernetes/svc.yaml", "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: e}\n"
+                            "endpoints: [hello]\n", r"kubernetes/svc\.yaml:4:13: error: an endpoint must be a mapping"),
+    ("talos/worker.yaml", "version: v1alpha1\nmachine:\n  type: worker\n  network: eth0\ncluster: {}\n",
+     r"talos/worker\.yaml:4:12: error: machine\.network must be a mapping, not a string"),
+    ("talos/worker.yaml", "version: v1alpha1\nmachine:\n  network: {interfaces: {eth0: {}}}\ncluster: {}\n",
+     r"talos/worker\.yaml:3:25: error: machine\.network\.interfaces must be a list, not a mapping"),
+]
+
+
+@pytest.mark.parametrize("rel,text,expected", SHAPE_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(SHAPE_CASES)])
+def test_unexpected_shapes_are_errors_at_the_value(rel: str, text: str, expected: str, tmp_path: Path) -> None:
+    root = _snap_with(tmp_path)
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    (root / rel).write_text(text)
+    snap = podpath.load(root)
+    diags = [d.render() for d in snap.diagnostics]
+    assert any(re.match(expected, d) for d in diags), diags
+    assert not any("internal error" in d for d in diags)
+    assert {"n1", "n2", "n3"} <= set(snap.cluster.nodes)
+    report = snap.check()
+    json.dumps(check_document(snap, report))
+    assert not snap.bgp_objects or all(kind != "CiliumBGPClusterConfig" for kind, _, _ in snap.bgp_objects)

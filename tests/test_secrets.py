@@ -79,6 +79,7 @@ def test_the_broken_secret_lines_are_diagnosed_at_their_place(outputs: dict[str,
     assert "bird/n1-junk.conf:5:" in err and "password <redacted>" in err
     assert "kubernetes/broken-secret.yaml:5:" in err and "password: <redacted>" in err
     assert "cilium/broken-values.yaml:6:" in err and "key: <redacted>" in err
+    assert "keepalived/n1.conf:" in err and "auth_pass <redacted>" in err
 
 
 def test_redaction_hides_nothing_else(outputs: dict[str, subprocess.CompletedProcess[str]]):

@@ -44,7 +44,8 @@ def _worker(conn: "mp.connection.Connection") -> None:
         idx, mutation, rseed, alone = job
         with tempfile.TemporaryDirectory(prefix="podpath-fuzz-") as d:
             try:
-                out = fz.try_input(seeds[idx], mutation, rseed, Path(d), alone, ALARM_S)
+                content = fz.mutate(seeds[idx], mutation, rseed)
+                out = fz.run_podpath(fz.materialise(seeds[idx], content, Path(d), alone), ALARM_S, explain=True)
                 conn.send((out.status, out.site, out.detail))
             except MemoryError:
                 conn.send(("exception", "MemoryError", "MemoryError"))

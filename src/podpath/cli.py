@@ -319,7 +319,8 @@ def routes(snapshot: Path = typer.Argument(..., help="Snapshot directory."),
     """Each daemon's BGP table and the kernel routing table of HOST, as simulated."""
     snap = _load(snapshot)
     if host not in snap.cluster.hosts:
-        _err().print(f"error: no host {host!r} in the snapshot (hosts: {', '.join(sorted(snap.cluster.hosts))})")
+        _err().print(f"error: no host {host!r} in the snapshot (hosts: {', '.join(sorted(snap.cluster.hosts))})",
+                     markup=False)
         raise typer.Exit(2)
     from podpath.report import routes_document
 
@@ -329,14 +330,14 @@ def routes(snapshot: Path = typer.Argument(..., help="Snapshot directory."),
     else:
         out = _out()
         for t in doc["bgp"]:
-            out.print(f"[bold]{escape(t['speaker'])}[/] ({t['daemon']}, vrf {t['vrf']})")
+            out.print(f"[bold]{escape(t['speaker'])}[/] ({t['daemon']}, vrf {escape(str(t['vrf']))})")
             for r in t["routes"]:
                 flag = (">" if r["best"] else " ") + ("*" if r["valid"] else " ")
                 out.print(f"  {flag} {r['prefix']:<28} via {r['next_hop'] or '-':<24} path [{r['as_path']}] "
                           f"from {escape(r['from'])}" + (f" lc {' '.join(r['large_communities'])}" if r["large_communities"] else "")
                           + (f" ({escape(r['note'])})" if r["note"] else ""))
         if doc["kernel"] is not None:
-            out.print(f"[bold]kernel[/] ({host}, main table)")
+            out.print(f"[bold]kernel[/] ({escape(host)}, main table)")
             for r in doc["kernel"]:
                 out.print(f"  {escape(r['route'])}  [dim]{escape(r['source'])}[/]")
     if not snap.usable:

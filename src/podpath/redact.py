@@ -77,8 +77,9 @@ _SECRET_KEY = re.compile(
 # hubble.relay.tls.client.cert, clustermesh.apiserver.tls.*.key, clustermesh.config.clusters[].tls.*,
 # tls.ca.key, tls.caBundle.content, Talos machine.ca.key / cluster.serviceAccount.key ...).
 _MATERIAL = frozenset({"key", "cert", "crt", "cacert", "certificate", "content", "ca.crt", "tls.crt", "tls.key"})
-_MATERIAL_PARENTS = frozenset({"tls", "ssl", "ca", "cabundle", "aggregatorca", "serviceaccount", "etcd", "acceptedcas",
-                               "server", "client", "admin", "remote", "os", "k8s", "k8saggregator"})
+_MATERIAL_PARENTS = frozenset({"tls", "ssl", "ca", "cabundle", "aggregatorca", "serviceaccount", "acceptedcas",
+                               "server", "client", "admin", "remote"})
+_MATERIAL_SECTIONS = frozenset({"tls", "ssl", "ca", "cabundle", "aggregatorca", "serviceaccount", "acceptedcas"})
 _NAME_NOT_MATERIAL = frozenset({"mtls", "cabundle"})  # their `key` names a key inside a Secret/ConfigMap: not secret
 
 
@@ -100,13 +101,12 @@ def secret_path(path: list[str], kind: str | None) -> bool:
         return True
     low = last.lower()
     if low in _MATERIAL:
-        lowered = [p.lower() for p in path[:-1] if p != "[]"]
-        if not lowered or not any(p in ("tls", "ssl", "ca", "cabundle", "aggregatorca", "serviceaccount", "acceptedcas")
-                                  or p.endswith("ca") for p in lowered):
+        parents = [p.lower() for p in path[:-1] if p != "[]"]
+        if not parents or not any(p in _MATERIAL_SECTIONS for p in parents):
             return False
-        if low == "key" and lowered[-1] in _NAME_NOT_MATERIAL:
+        if low == "key" and parents[-1] in _NAME_NOT_MATERIAL:
             return False
-        return lowered[-1] in _MATERIAL_PARENTS or lowered[-1].endswith("ca")
+        return parents[-1] in _MATERIAL_PARENTS
     return False
 
 

@@ -69,9 +69,6 @@ class Unread:
     path: str  # as displayed (or as written in podpath.yaml)
     why: str
 
-    def to_json(self) -> dict[str, object]:
-        return {"location": self.loc.to_json(), "path": self.path, "why": self.why}
-
 
 # File kinds that mean podpath read nothing from a file.
 UNREAD_KINDS = frozenset({"unknown", "invalid-yaml", "empty"})
@@ -90,6 +87,7 @@ class RouteDump:
     file: str
     routes: list[KernelRoute]
     host_hint: set[str] = field(default_factory=set)  # addresses or names from the content
+    protocols_known: bool = True  # `talosctl get routes` (table) does not show the route protocol
 
 
 @dataclass
@@ -185,7 +183,8 @@ class Snapshot:
     def check(self, rules: list[str] | None = None) -> "Any":
         from podpath.checks import run_checks
 
-        return run_checks(self, rules)
+        with paused_gc():  # the checks build the control plane and large indexes (see util.paused_gc)
+            return run_checks(self, rules)
 
 
 def load(path: str | os.PathLike[str]) -> Snapshot:
@@ -266,11 +265,11 @@ class _Loader:
 
     def _walk(self, top: Path) -> list[Path]:
         """Every file under `top` (hidden ones aside), in sorted order. A directory that cannot be read is
-        reported and makes the result incomplete; a symbolic link to a directory inside the snapshot is
-        followed once, one that leads outside it is not."""
+        reported and makes the result incomplete; a symbolic link to a directory inside `top` is followed
+        once, one that leads outside it is not."""
         found: list[Path] = []
         seen: dict[tuple[int, int], str] = {}
-        root_real = os.path.realpath(self.root if self.root.is_dir() else self.root.parent)
+        root_real = os.path.realpath(top)
 
         def onerror(exc: OSError) -> None:
             where = Path(exc.filename) if exc.filename else top
@@ -423,7 +422,7 @@ class _Loader:
         self.snap.files.append(SnapshotFile(name, kind))
         if kind == "talosctl-routes":
             routes, nodes = iproute.parse_talosctl_routes(text, name, self.diags)
-            self.dumps.append(RouteDump(name, routes, nodes))
+            self.dumps.append(RouteDump(name, routes, nodes, protocols_known=False))
         elif kind == "ip-route":
             self.dumps.append(RouteDump(name, iproute.parse_ip_route_text(text, name, self.diags)))
         elif kind == "ip-route-json":
@@ -852,7 +851,7 @@ class _Loader:
             for r in dump.routes:
                 host.routes.add(r)
             computed = [p.value for p in cl.pod_subnets] + [p.value for n in cl.nodes.values() for p in n.pod_cidrs]
-            for r in iproute.configured_routes(dump.routes, computed):
+            for r in iproute.configured_routes(dump.routes, computed, dump.protocols_known):
                 _add_static_route(host, r)  # a fact of the host (its default, static, DHCP/RA routes)
             host.route_files.append(dump.file)
             self._set_file_host(dump.file, owner)

@@ -106,3 +106,10 @@ def test_examples_have_no_schema_errors():
         snap = podpath.load(snap_dir)
         assert snap.helm_values, snap_dir
         assert ids(snap, "HM004") == [], snap_dir
+
+
+def test_value_replaced_by_a_later_values_file_is_not_reported(make_snapshot):
+    """Helm validates the merged values (`-f a.yaml -f b.yaml`: b wins); podpath merges in file order too."""
+    snap = make_snapshot({"cilium/a.yaml": NATIVE_VALUES + 'MTU: "fifteen"\nhubble: true\n',
+                          "cilium/b.yaml": "MTU: 1450\nhubble:\n  enabled: false\n"})
+    assert ids(snap, "HM004") == ["HM004:cilium/a.yaml:hubble"]  # a map over `true` merges: still invalid

@@ -96,3 +96,21 @@ def test_rt006_local_pod_route_missing(make_snapshot):
     assert ids(make_snapshot({"values.yaml": values, "nodes.yaml": nodes, "hosts/a/r.txt": dump}), "RT006") == ["RT006:ipv4:a"]
     ok = dump + "10.244.1.0/24 via 10.244.1.1 dev cilium_host proto kernel src 10.244.1.1\n"
     assert ids(make_snapshot({"values.yaml": values, "nodes.yaml": nodes, "hosts/a/r.txt": ok}, "ok"), "RT006") == []
+
+
+def test_rt001_default_gateway_outside_the_snapshot_is_unknown(make_snapshot):
+    """Nodes whose default route goes to a router podpath has no configuration of: not an error."""
+    from snaputil import node_list
+
+    values = "routingMode: native\nautoDirectNodeRoutes: false\nipv4: {enabled: true}\nipv6: {enabled: false}\n" \
+             "ipv4NativeRoutingCIDR: 10.244.0.0/16\n"
+    nodes = node_list([("n1", ["10.44.8.11"], ["10.244.1.0/24"]), ("n2", ["10.44.9.11"], ["10.244.2.0/24"])])
+    manifest = ("hosts:\n  n1: {interfaces: {eth0: {addresses: [10.44.8.11/24]}}, routes: ['default via 10.44.8.1']}\n"
+                "  n2: {interfaces: {eth0: {addresses: [10.44.9.11/24]}}, routes: ['default via 10.44.9.1']}\n")
+    snap = make_snapshot({"cilium/values.yaml": values, "kubernetes/nodes.yaml": nodes, "podpath.yaml": manifest})
+    [f] = [f for f in snap.check().findings if f.rule == "RT001"]
+    assert f.severity.value == "info" and "10.44.8.1, 10.44.9.1" in f.message and "unknown" in f.message
+    snap = make_snapshot({"cilium/values.yaml": values, "kubernetes/nodes.yaml": nodes,
+                          "podpath.yaml": manifest.replace(", routes: ['default via 10.44.9.1']", "")}, name="one")
+    [f] = [f for f in snap.check().findings if f.rule == "RT001"]
+    assert f.severity.value == "error"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import fuzzutil as fz
@@ -61,7 +61,8 @@ def _case(seeds: list[fz.Seed]) -> st.SearchStrategy:
 
 
 @pytest.mark.parametrize("mutation", sorted(fz.MUTATIONS))
-@settings(max_examples=10, deadline=None, derandomize=True, database=None,
+@settings(max_examples=20, deadline=None, derandomize=True, database=None,
+          phases=[Phase.explicit, Phase.generate],  # no shrinking: the message says how to rebuild the input
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=_case(SMALL))
 def test_mutated_configs_never_break_podpath(mutation: str, case: tuple, tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -71,7 +72,7 @@ def test_mutated_configs_never_break_podpath(mutation: str, case: tuple, tmp_pat
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mutation", sorted(fz.MUTATIONS))
-@settings(max_examples=400, deadline=None, database=None,
+@settings(max_examples=400, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=_case(SEEDS))
 def test_mutated_configs_never_break_podpath_long(mutation: str, case: tuple,

@@ -271,3 +271,11 @@ def test_netplan_and_ifupdown_files_give_hosts_interfaces_and_routes(make_snapsh
     assert len(pve.static_routes) == 3 and "vmbr0" in pve.interfaces
     kinds = {f.path: f.kind for f in snap.files}
     assert kinds["hosts/pve01/interfaces"] == "ifupdown" and kinds["hosts/n1/50-cloud-init.yaml"] == "netplan"
+
+
+def test_talosctl_table_gives_only_its_default_route():
+    """The table of `talosctl get routes` shows no protocol: a BIRD-installed route looks like a static one."""
+    gw, dev = ipaddress.ip_address("10.0.0.1"), "eth0"
+    routes = [KernelRoute(ipaddress.ip_network("0.0.0.0/0"), gw, dev), KernelRoute(ipaddress.ip_network("10.9.0.0/16"), gw, dev)]
+    assert [str(r.dst) for r in configured_routes(routes, [], protocols_known=False)] == ["0.0.0.0/0"]
+    assert [str(r.dst) for r in configured_routes(routes, [])] == ["0.0.0.0/0", "10.9.0.0/16"]  # ip route: proto boot

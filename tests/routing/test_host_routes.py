@@ -242,3 +242,17 @@ def test_keepalived_vips_and_a_dumps_default_route(make_snapshot):
     t = Forwarder(snap.simulate(), net).trace("n1", ipaddress.ip_network("10.244.2.0/24"), "n2")
     assert t.delivered and [h.host for h in t.hops] == ["n1", "tor2", "n2"]
     assert errors(snap) == []
+
+
+def test_a_loss_decided_by_an_unmodelled_match_is_unknown(make_snapshot):
+    """tor2 accepts pod CIDRs only with `match rpki valid`, which podpath does not model (treated as no match):
+    whether rack B reaches rack A's pods depends on it."""
+    f = files()
+    f["frr/tor2.conf"] = f["frr/tor2.conf"].replace(" match ip address prefix-list PODS\n",
+                                                    " match ip address prefix-list PODS\n match rpki valid\n")
+    snap = make_snapshot(f)
+    assert [x for x in findings(snap, "BGP002") if x.severity.value == "error"] == []
+    [u] = [x for x in findings(snap, "BGP006") if "rpki" in x.message]
+    assert u.message.startswith("1 IPv4 node pair(s) depend on `match rpki valid` at frr/tor2.conf:")
+    assert u.severity.value == "warning" and u.locations[0].file == "frr/tor2.conf"
+    assert snap.control_plane().pair_verdicts.counts[4] == {"verified": 1, "broken": 0, "unknown": 1}

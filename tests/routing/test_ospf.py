@@ -328,3 +328,15 @@ def test_results_are_deterministic() -> None:
     assert [(p, [r.describe() for r in rs]) for p, rs in a.routes.items()] == \
            [(p, [r.describe() for r in rs]) for p, rs in b.routes.items()]
     assert ipaddress.ip_network("10.255.0.2/32") in {r.prefix for r in a.routes["pve01/ospf"]}
+
+
+def test_frr_redistribute_ospf_into_bgp(tmp_path: Path) -> None:
+    snap = _triangle(tmp_path)
+    p = tmp_path / "frr" / "r1.conf"
+    p.write_text(p.read_text() + "router bgp 65001\n address-family ipv4 unicast\n  redistribute ospf\n"
+                 " exit-address-family\nexit\n")
+    snap = podpath.load(tmp_path)
+    sp = next(s for s in snap.control_plane().speakers if s.host == "r1")
+    got = {str(o.route.prefix): (o.route.med, o.how) for o in sp.originations}
+    assert got["10.255.0.3/32"] == (10, "redistribute ospf")
+    assert "10.0.0.0/24" not in got  # connected wins in zebra: not an OSPF route to redistribute

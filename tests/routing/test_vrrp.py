@@ -44,3 +44,27 @@ def test_separate_virtual_routers_and_preemption_caveat():
                     vr("b", 60, "10.0.0.100", vrid=8)], n)
     assert [(e.vrid, e.master.host) for e in es] == [(7, "a"), (8, "b")]
     assert "preemption is off on a" in es[0].caveat and es[1].caveat == ""
+
+
+def test_link_local_virtual_address_is_owned_per_segment():
+    """IPv6 virtual routers use a link-local first address (`default via fe80::1 dev eth0` on the nodes):
+    the master on the asking host's segment answers for it."""
+    n = Network()
+    for h, a, seg in (("a", "fd00:1::2/64", "s1"), ("b", "fd00:2::2/64", "s2"), ("n1", "fd00:1::11/64", "s1"),
+                      ("n2", "fd00:2::11/64", "s2")):
+        n.add_address(h, "eth0", ipaddress.ip_interface(a), seg)
+    ll = ipaddress.ip_address("fe80::1")
+    es = elect_all([VirtualRouter("a", "eth0", 1, 6, (ll,), 100, L, "vrrpd"),
+                    VirtualRouter("b", "eth0", 2, 6, (ll,), 100, L, "vrrpd")], n)
+    assert [e.master.host for e in es] == ["a", "b"]
+    assert n.owner(ll, near="n1") == "a" and n.owner(ll, near="n2") == "b"
+
+
+def test_same_vrid_and_link_local_address_on_two_lans_are_two_virtual_routers():
+    n = Network()
+    for h, a in (("a", "fd00:1::2/64"), ("b", "fd00:2::2/64")):
+        n.add_address(h, "eth0", ipaddress.ip_interface(a))
+    ll = ipaddress.ip_address("fe80::1")
+    es = elect_all([VirtualRouter("a", "eth0", 1, 6, (ll,), 100, L, "vrrpd"),
+                    VirtualRouter("b", "eth0", 1, 6, (ll,), 50, L, "vrrpd")], n)
+    assert sorted(e.master.host for e in es) == ["a", "b"]

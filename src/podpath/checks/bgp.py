@@ -3,11 +3,13 @@ between every pair of nodes, routes that never reach a kernel table."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Iterator
 
 from podpath.checks.base import CheckContext, Finding, Fix, family_name, rule
 from podpath.checks.routes import pod_route_needs_bgp
+from podpath.diagnostics import Loc
 from podpath.routing.bgp import Daemon
 from podpath.routing.explain import explain_many
 from podpath.routing.reach import Forwarder
@@ -141,6 +143,7 @@ def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
                     t = fwd.trace(src_name, cidr.value, dst.name) if k == 0 else None
                     groups[f"{cidr.value}"].append((src_name, dst.name, cidr, t))
         # Explain each lost prefix once; group prefixes by where they are lost.
+        names = frozenset({n.name for n in nodes} | {sp.host for sp in res.speakers.values()} | set(res.speakers))
         by_cause: dict[str, list[tuple[object, list[tuple[str, str, object, object]], object]]] = defaultdict(list)
         explained = explain_many(snap, [pairs[0][2].value for _, pairs in sorted(groups.items())],  # type: ignore[attr-defined]
                                  hosts=False)
@@ -154,15 +157,17 @@ def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
             if stop is not None and stop.policy is not None and stop.policy.decided_by is not None:
                 key = f"{stop.stage}:{stop.policy.decided_by.text.split(':')[0]}"
             elif stop is not None:
-                key = f"{stop.stage}:{_normalise(cause)}"
+                key = f"{stop.stage}:{_normalise(cause, names)}"
             else:
-                key = _normalise(cause)
+                key = _normalise(cause, names)
             by_cause[key].append((cidr, pairs, (ex, stop, where)))
         for key, items in sorted(by_cause.items()):
             cidrs = [i[0] for i in items]
             unverifiable = sorted({h for _, pairs, _ in items for p in pairs for h in (p[0], p[1]) if h in cp.unmodelled})
             npairs = sum(len(i[1]) for i in items)
             ex, stop, where = items[0][2]  # type: ignore[misc]
+            if verdicts.policy_gap(fam, items, groups):
+                continue  # every prefix here was decided by a statement podpath does not model: BGP006
             locs = [c.loc for c in cidrs]  # type: ignore[attr-defined]
             if stop is not None and stop.loc is not None:
                 locs.insert(0, stop.loc)
@@ -234,7 +239,8 @@ def outcome_unknown(ctx: CheckContext) -> Iterator[Finding]:
         ev += [f"{src} -> {prefix} ({dst})" for _, src, dst, prefix in ps[:8]]
         if len(ps) > 8:
             ev.append(f"... and {len(ps) - 8} more (source, pod CIDR) pairs")
-        yield ctx.finding("-".join(cause.replace("`", "").split())[:160], f"{' and '.join(what)} depend on {cause}: podpath cannot tell whether "
+        subject = "-".join(cause.replace("`", "").split())[:160]
+        yield ctx.finding(subject, f"{' and '.join(what)} depend on {cause}: podpath cannot tell whether "
                           f"{'they work' if len(ss) + len(ps) > 1 else 'it works'}.",
                           locations=[loc] + [s.a.peer.loc for s in ss[:3]],  # type: ignore[list-item, attr-defined]
                           severity="warning" if loc is not None else "info", evidence=ev,
@@ -321,12 +327,40 @@ class PairVerdicts:
                 broken.append(src)
         return broken
 
+    def policy_gap(self, fam: int, items: list[tuple[object, list[tuple[str, str, object, object]], object]],
+                   groups: dict[str, list[tuple[str, str, object, object]]]) -> bool:
+        """When the policy decision where each prefix of `items` is lost evaluated a statement podpath does not
+        model (an FRR `match` it treats as no match, a `set` it leaves out), the loss depends on it: its pairs are
+        unknown and leave `groups`. True when that holds for every item (nothing left to report as broken)."""
+        gaps = []
+        for it in items:
+            stop = it[2][1]  # type: ignore[index]
+            errs = [e for e in getattr(getattr(stop, "policy", None), "errors", ()) if "not modelled" in e]
+            gaps.append(_gap(errs[0]) if errs else None)
+        if not all(gaps):
+            return False
+        for (cidr, pairs, _), (cause, loc) in zip(items, gaps):  # type: ignore[misc]
+            for src, dst, _, _ in pairs:
+                self._add(cause, loc, "the statement modelled, or the routes it gives: a route dump of the hosts "
+                          "it decides for", fam, src, dst, cidr.value)  # type: ignore[attr-defined]
+            groups.pop(str(cidr.value), None)  # type: ignore[attr-defined]
+        return True
+
     def count(self, fam: int, nodes: list[object], groups: dict[str, list[tuple[str, str, object, object]]]) -> None:
         broken = {(p[0], p[1]) for pairs in groups.values() for p in pairs}
         unknown = self._unknown_pairs.get(fam, set()) - broken
         total = sum(1 for d in nodes if d.pod_cidrs_of(fam)) * (len(nodes) - 1)  # type: ignore[attr-defined]
         self.counts[fam] = {"verified": total - len(broken) - len(unknown), "broken": len(broken),
                             "unknown": len(unknown)}
+
+
+def _gap(error: str) -> tuple[str, object]:
+    """("`STATEMENT` at FILE:LINE", its Loc) from a policy's "FILE:LINE[:COL]: `STATEMENT` ... not modelled"."""
+    m = re.match(r"^(?P<file>.+?):(?P<line>\d+)(?::(?P<col>\d+))?: `(?P<text>[^`]+)`", error)
+    if m is None:
+        return error, None
+    loc = Loc(m["file"], int(m["line"]), int(m["col"] or 0))
+    return f"`{m['text']}` at {loc.file}:{loc.line}", loc
 
 
 def _needing_bgp(ctx: CheckContext, lost: list[str], dst: object, fam: int, cidr: object,
@@ -367,12 +401,15 @@ def _exempt_findings(ctx: CheckContext, fam: int, exempt: dict[str, list[str]],
                                                               "(`segments:` and `hosts.<name>.interfaces`)"))
 
 
-def _normalise(text: str) -> str:
-    """Group causes that differ only by the node (addresses, names) into one key."""
+def _normalise(text: str, names: frozenset[str] = frozenset()) -> str:
+    """Group causes that differ only by the node into one key: addresses, and the names of the snapshot's own
+    hosts and speakers (whatever they are called), become placeholders."""
     import re
 
     t = re.sub(r"\b[0-9a-f]*:[0-9a-f:]*:[0-9a-f:]*(/\d+)?|\d+\.\d+\.\d+\.\d+(/\d+)?", "<addr>", text)
-    t = re.sub(r"\b(sol|node|n|pve)[a-z]*\d+\b", "<host>", t)
+    if names:
+        alt = "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
+        t = re.sub(rf"(?<![\w.-])(?:{alt})(?![\w-])", "<host>", t)
     return t[:160]
 
 

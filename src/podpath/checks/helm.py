@@ -162,6 +162,21 @@ def _violation_loc(data: Any, path: tuple[Any, ...], file: str) -> Loc:
     return item_loc(cur, last, file) if isinstance(last, int) else value_loc(cur, str(last), file)
 
 
+def _overridden(later: list[Any], path: tuple[Any, ...]) -> bool:
+    """A later values document replaces the value at `path` (podpath merges values files in order, later files
+    win, as `helm -f a -f b` does; Helm validates the merged values): it sets `path` itself, or a non-map
+    (a list or scalar) on the way to it."""
+    for data in later:
+        cur = data
+        for i, p in enumerate(path):
+            if isinstance(p, int) or not isinstance(cur, dict) or p not in cur:
+                break
+            cur = cur[p]
+            if i == len(path) - 1 or not isinstance(cur, dict):
+                return True
+    return False
+
+
 def _schema_fix(path: str, value: Any, expected: str, chart: Any, file: str) -> Fix:
     """Unquote a number/boolean written as a string; otherwise name what is allowed and the default."""
     from podpath.checks.base import nested_yaml
@@ -198,10 +213,14 @@ def helm_values_schema(ctx: CheckContext) -> Iterator[Finding]:
                             f"podpath has no chart schema for Cilium {version}", ctx.cilium.version.loc)
         return
     chart = load_chart(version)
-    for doc in ctx.snap.helm_values:
+    docs = ctx.snap.helm_values
+    for n, doc in enumerate(docs):
         if not isinstance(doc.data, dict):
             continue
+        later = [d.data for d in docs[n + 1:]]
         for v in schema.validate(doc.data, lambda p: _real_default(chart, p)):
+            if _overridden(later, v.path):
+                continue
             path = render_path(v.path)
             loc = _violation_loc(doc.data, v.path, doc.file)
             yield ctx.finding(

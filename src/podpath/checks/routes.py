@@ -42,7 +42,9 @@ def no_route_source(ctx: CheckContext) -> Iterator[Finding]:
     (nodes on one L2 segment), a routing daemon on the node (BIRD/FRR exporting to the kernel), or an upstream
     router that knows the pod CIDRs via the default route. Cilium's BGP Control Plane only advertises; it never
     installs received routes. Route dumps, when present, are the evidence; without them and without any routing
-    daemon configuration in the snapshot, nothing is known to install the routes."""
+    daemon configuration in the snapshot, nothing is known to install the routes — unless every node has a
+    configured default route (podpath.yaml `hosts.<name>.routes`, Talos, netplan, ifupdown): then the answer
+    depends on that gateway, a router outside the snapshot, and is unknown (info), not an error."""
     c = ctx.cilium
     if not c.present or not c.native_routing or c.auto_direct_node_routes or c.ipam_mode in _CLOUD_IPAM:
         return
@@ -95,6 +97,29 @@ def no_route_source(ctx: CheckContext) -> Iterator[Finding]:
             continue
         if ctx.snap.routers:
             continue  # routing daemons present: the BGP simulation decides (podpath routes / explain)
+        defaults = {}
+        for n in nodes:  # a configured default route hands remote pod traffic to a gateway outside the snapshot
+            h = ctx.cluster.hosts.get(n.name)
+            d = next((r for r in (h.static_routes if h is not None else []) if r.dst.prefixlen == 0
+                      and r.dst.version == fam and r.type == "unicast"), None)
+            if d is None:
+                break
+            defaults[n.name] = d
+        else:
+            gws = sorted({str(r.gateway or r.dev) for r in defaults.values()})
+            why = (f"every node sends {family_name(fam)} traffic for remote pod CIDRs to its default gateway "
+                   f"({', '.join(gws[:4])}{' ...' if len(gws) > 4 else ''}), a router outside the snapshot")
+            ctx.not_checked(f"{family_name(fam)} routes to remote pod CIDRs", why)
+            yield ctx.finding(f"{family_name(fam).lower()}:default-gateway",
+                              f"Native routing without autoDirectNodeRoutes: {why}; whether it knows the pod CIDRs "
+                              "is unknown.", severity="info",
+                              locations=ctx.setting_locs("routing-mode", "auto-direct-node-routes")
+                              + [r.loc for r in defaults.values()][:3],
+                              evidence=base_ev + [f"{name}: {r.describe()} ({r.loc})" for name, r in
+                                                  sorted(defaults.items())][:12],
+                              fix=Fix("To settle it, add the gateway's routing configuration (FRR or BIRD) or the "
+                                      "nodes' route dumps to the snapshot"))
+            continue
         yield ctx.finding(family_name(fam).lower(),
                           f"Native routing without autoDirectNodeRoutes, and nothing in the snapshot installs "
                           f"{family_name(fam)} routes to remote pod CIDRs"

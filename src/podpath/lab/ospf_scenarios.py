@@ -92,7 +92,8 @@ def generate_ospf(seed: int, index: int = 0, *, frr_version: str = "8.4.4") -> S
     for r in routers:
         if stub:
             r.stub_areas = {a for a in (f.area for f in r.ifs) if a != "0.0.0.0"}
-        if rnd.random() < 0.35:
+        only_stub = bool(r.stub_areas) and all(f.area in r.stub_areas for f in r.ifs)
+        if rnd.random() < 0.35 and not (only_stub and r.daemon == "bird"):  # BIRD: "ASBR must be in non-stub area"
             r.statics.append((f"172.{16 + index % 16}.{(index // 16) * 8 + r.j}.0/24",
                               rnd.choice((None, 30)), rnd.choice((1, 2))))
         if rnd.random() < 0.15 and not r.stub_areas:

@@ -322,14 +322,19 @@ _DYNAMIC_PROTOCOLS = {"bgp", "zebra", "bird", "ospf", "isis", "rip", "ripng", "b
 _CONFIGURED_PROTOCOLS = {"static", "boot", "dhcp", "ra"}
 
 
-def configured_routes(routes: list[KernelRoute], computed: list[IPNetwork]) -> list[KernelRoute]:
+def configured_routes(routes: list[KernelRoute], computed: list[IPNetwork],
+                      protocols_known: bool = True) -> list[KernelRoute]:
     """The routes of a dump that are facts of the host (default routes, `proto static|boot|dhcp|ra`,
     blackholes), not routes the simulation computes: routing daemons' (`proto bgp|zebra|bird|...`), Cilium's
-    (cilium_host/cilium_net, pod CIDRs: `computed`), connected and local routes (the addresses give them)."""
+    (cilium_host/cilium_net, pod CIDRs: `computed`), connected and local routes (the addresses give them).
+    `ip route` omits `proto boot` (what `ip route add` sets); a dump that shows no protocols at all
+    (`protocols_known` false: the `talosctl get routes` table) gives only its default routes."""
     out = []
     for r in routes:
         if r.table != "main" or r.type in ("local", "broadcast", "multicast", "anycast", "nat", "throw"):
             continue
+        if not protocols_known and r.protocol is None and r.dst.prefixlen:
+            continue  # which daemon installed it is not shown: only a default route is taken as configured
         proto = (r.protocol or "boot").lower()
         if proto in _DYNAMIC_PROTOCOLS or r.is_connected or (r.dev or "").startswith("cilium_"):
             continue

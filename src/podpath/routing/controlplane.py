@@ -115,7 +115,7 @@ def build(snap: "Snapshot") -> ControlPlane:
         host_name = file_host.get(u.loc.file)
         if host_name is not None and u.affects_routes and may_add_routes(u):
             net.unmodelled_routes.setdefault(host_name, []).append(u)
-    cp.igp = underlay(snap, net)  # OSPF before BGP: sessions between loopbacks and BGP next hops need it
+    cp.igp = underlay(snap, net, cp.speakers)  # OSPF before BGP: sessions between loopbacks, BGP next hops
     if snap.bgp_objects and snap.cilium.flag("enable-bgp-control-plane"):
         instances = cilium_bgp.resolve(snap.bgp_objects, cl.nodes, cp.diagnostics, snap.cilium.version_minor)
         cp.speakers.extend(cilium_speakers(instances, cl, snap.cilium))
@@ -223,9 +223,10 @@ def _converters() -> dict[str, Any]:
     return out
 
 
-def underlay(snap: "Snapshot", net: Network) -> IgpResult | None:
+def underlay(snap: "Snapshot", net: Network, speakers: list[BgpSpeaker] | None = None) -> IgpResult | None:
     """Simulate the OSPF processes of every routing-daemon configuration and give each host the
-    kernel routes it installs from them (into `HostNet.static`: what sessions and next hops use)."""
+    kernel routes it installs from them (into `HostNet.static`: what sessions and next hops use);
+    FRR's `redistribute ospf|ospf6` under `router bgp` originates them into BGP."""
     from podpath.routing import igp
 
     procs: list[igp.OspfProcess] = []
@@ -251,9 +252,18 @@ def underlay(snap: "Snapshot", net: Network) -> IgpResult | None:
     if not procs:
         return None
     res = igp.simulate(procs, net, segments)
-    for host, routes in sorted(igp.kernel_routes(res, net).items()):
+    installed = igp.kernel_routes(res, net)
+    for host, routes in sorted(installed.items()):
         st = net.host(host).static
         for kr in routes:
             st.add(kr)
+    for rc in snap.routers:
+        if rc.dialect == "frr" and rc.host is not None and rc.config is not None and speakers is not None:
+            from podpath.readers.frr.igp import redistribute_into_bgp
+
+            mine = [sp for sp in speakers if sp.host == rc.host and sp.config_file == rc.config.file]
+            by_prefix = {str(r.prefix): r for p in res.processes.values() if p.host == rc.host and p.daemon == "frr"
+                         for r in res.routes.get(p.id, ())}
+            redistribute_into_bgp(rc.config, mine, installed.get(rc.host, []), by_prefix)
     net.igp = res
     return res

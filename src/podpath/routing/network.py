@@ -118,8 +118,9 @@ class HostNet:
 # routing table, a route or link document, DHCP): a session or packet that fails for want of a route on such
 # a host is "unknown", not "down".
 _ROUTE_SOURCE = re.compile(
-    r"^(router (?!bgp\b)\S+|protocol (ospf|rip|babel|isis)\b|route \S+ with \d+ next hops|Talos (RouteConfig|VLANConfig|BondConfig|"
-    r"BridgeConfig|DummyLinkConfig|Layer2VIPConfig)\b|interfaces\[\]\.deviceSelector|interface \S+ dhcp|"
+    r"^(router (?!bgp\b)\S+|protocol (ospf|rip|babel|isis)\b|route \S+ with \d+ next hops|"
+    r"Talos (RouteConfig|VLANConfig|BondConfig|BridgeConfig|DummyLinkConfig|Layer2VIPConfig)\b|"
+    r"interfaces\[\]\.deviceSelector|interface \S+ dhcp|"
     r"virtual_routes|include\b|table\b|pbr\b|nexthop-group|segment-routing|ip import-table|vrf \S+ table)")
 
 
@@ -260,9 +261,14 @@ def elect_all(routers: list[VirtualRouter], net: "Network") -> list[VrrpElection
     """Group instances into virtual routers (same VRID and family, sharing a virtual address) and elect
     each; the master's virtual addresses become its own (with the prefix of the interface's network)."""
     groups: list[list[VirtualRouter]] = []
+
+    def lan(r: VirtualRouter) -> set[IPNetwork]:  # the interface's subnets: which LAN the instance is on
+        return {n for n, ifn, _ in net.host(r.host).connected if ifn == r.ifname and not n.is_link_local}
+
     for r in sorted(routers, key=lambda r: (r.vrid, r.family, r.host, r.ifname)):
         g = next((g for g in groups if g[0].vrid == r.vrid and g[0].family == r.family
-                  and set(g[0].addresses) & set(r.addresses)), None)
+                  and set(g[0].addresses) & set(r.addresses)
+                  and (not lan(g[0]) or not lan(r) or lan(g[0]) & lan(r))), None)
         if g is None:
             groups.append([r])
         else:

@@ -397,7 +397,8 @@ class Forwarder:
         self._keep.append(r)
         return out
 
-    def stops(self, dst_prefix: IPNetwork, dst_host: str, sources: Iterable[str]) -> dict[str, tuple[str, IPAddress | None]]:
+    def stops(self, dst_prefix: IPNetwork, dst_host: str,
+              sources: Iterable[str]) -> dict[str, tuple[str, IPAddress | None]]:
         """For sources whose packet to `dst_prefix` is not delivered: (the host where it stops, the gateway
         it is sent to there when no host of the snapshot has it, else None). One lookup per host on the
         walks, remembered per prefix: the three-valued check asks it for every lost pair."""

@@ -113,3 +113,21 @@ def test_bird_p_agrees(gen: str) -> None:
     ok, out = bird_accepts(cmd, root, text)
     assert not ok and podpath_errors(text) == [], (name, out)  # documented above
     assert disagree == []
+
+
+def test_keyword_data_covers_both_generations_and_every_modelled_option() -> None:
+    """Every option podpath models starts with a word both the data and BIRD call a keyword (else podpath
+    would accept what BIRD refuses), and the data holds a 2.0 and a 2.17 BIRD."""
+    from podpath.readers.bird import build
+
+    kws = bird_keywords()
+    if kws is None:
+        pytest.skip("data/bird/keywords.json not generated")
+    import json
+    from importlib import resources
+
+    versions = json.loads(resources.files("podpath.data").joinpath("bird", "keywords.json").read_text())["versions"]
+    assert sorted(v.rsplit(".", 1)[0] for v in versions) == ["2.0", "2.17"]
+    tables = [build._COMMON, build._CHANNEL, build._BGP_CHANNEL, *build._OPTIONS.values()]
+    assert sorted({k.split()[0] for t in tables for k in t} - kws) == []
+    assert {"bogus_option", "neighbour", "frobnicate"}.isdisjoint(kws)

@@ -785,11 +785,25 @@ class _Builder:
             assert isinstance(p, GenericProtocol)
             p.items = d.items
         self.items(p, d.items)
+        if isinstance(p, GenericProtocol) and p.ospf is not None:
+            self._check_ospf(p)
         if d.is_template:
             self.cfg.templates[name] = p
         else:
             self.finish(p)
             self.cfg.protocols.append(p)
+
+    def _check_ospf(self, p: GenericProtocol) -> None:
+        """What BIRD itself refuses in an OSPF protocol (proto/ospf/config.Y)."""
+        exports = [ch.export for ch in p.channels.values() if ch.export is not None and ch.export.kind != "none"]
+        areas = p.ospf.areas
+        if exports and len(areas) == 1 and areas[0].kind == "stub":
+            self.error(exports[0].loc, f"protocol {p.name} exports routes (an ASBR) but its only area "
+                                       f"{areas[0].area} is a stub area: BIRD refuses this configuration "
+                                       "(\"ASBR must be in non-stub area\")")
+        if not areas:
+            self.error(p.end or p.loc, f"protocol {p.name} has no area: BIRD refuses this configuration "
+                                       "(\"No configured areas in OSPF\")")
 
     def _default_name(self, ptype: str) -> str:
         while True:

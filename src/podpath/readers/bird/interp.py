@@ -891,7 +891,11 @@ class BirdFilterPolicy:
         if self._key is None:
             from podpath.readers.bird.structure import filter_key
 
-            self._key = filter_key(self.cfg, self.spec, self.dialect)
+            try:
+                self._key = filter_key(self.cfg, self.spec, self.dialect)
+            except RecursionError:  # nested too deeply to compare (already an error): shared with nothing
+                self._key = ("bird filter not compared", self.cfg.file, self.name,
+                             str(getattr(self.spec, "loc", "")))
         return self._key
 
     # -- public --

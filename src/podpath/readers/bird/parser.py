@@ -645,12 +645,27 @@ class _Tables:
             self.states[st] = {sym: arg if arg.__class__ is int else reduce[arg[0]] for sym, arg in acts}
         self.start = data["start"]
         self.end = data["end"]
+        # (state below, state, look-ahead) -> the state after the chain of unit reductions
+        # (`a: b`) that look-ahead takes there: one lookup instead of one per rule of the chain
+        self.units: dict[tuple[int, int, str], int] = {}
+
+    def _unit_chain(self, below: int, lhs: str, ty: str) -> int:
+        """Reduce by unit rules while the look-ahead `ty` asks for them; they only replace the top
+        state (the goto from `below`), so the result depends on (below, top, ty) only."""
+        states = self.states
+        st = states[below][lhs]
+        while True:
+            act = states[st].get(ty)
+            if act is None or act.__class__ is int or act[2] is not None:
+                return st  # a shift, another reduction or an error: the driver goes on from here
+            st = states[below][act[1]]
 
     def parse(self, job: LexJob) -> Any:
         states = self.states
         stack = [self.start]
         values: list[Any] = []
         acts = states[self.start]
+        units = self.units
         tok: Tok | None = None
         for tok in tokens(job, states, stack):
             ty = tok.type
@@ -664,8 +679,12 @@ class _Tables:
                     acts = states[act]
                     break
                 size, lhs, fn = act
-                if fn is None:  # unit rule: the value stays, only the state changes
-                    st = states[stack[-2]][lhs]
+                if fn is None:  # unit rule(s): the value stays, only the state changes
+                    below = stack[-2]
+                    key = (below, stack[-1], ty)
+                    st = units.get(key)
+                    if st is None:
+                        st = units[key] = self._unit_chain(below, lhs, ty)
                     stack[-1] = st
                 elif fn is _LIST_MORE:  # `list: list item`, in place
                     item = values.pop()

@@ -168,3 +168,40 @@ def _externals(cfg: FrrConfig, inst: OspfInstance, h: HostNet, p: OspfProcess, f
             p.notes.append(f"`default-information originate` at {d.loc} originates a default route only while "
                            f"{p.host} has one from another source; podpath sees none (add `always`, or the route)")
     return out
+
+
+def redistribute_into_bgp(cfg: FrrConfig, speakers: list[Any], installed: list[Any], routes: dict[str, Any]) -> None:
+    """`redistribute ospf|ospf6` under `router bgp`: the OSPF routes zebra selected (`installed`: the
+    kernel routes the host took from OSPF) become originations of the default-VRF speaker, with the route's
+    metric as MED unless `metric N` says otherwise (bgpd takes zebra's metric), through the route-map."""
+    from podpath.readers.frr.model import IPV4_UNICAST, IPV6_UNICAST
+    from podpath.readers.frr.policy import RouteMapPolicy
+    from podpath.routing.bgp import Origination
+
+    inst = cfg.instance("default")
+    sp = next((s for s in speakers if getattr(s, "vrf", "default") == "default"), None)
+    if inst is None or sp is None:
+        return
+    for key, fam, src in ((IPV4_UNICAST, 4, "ospf"), (IPV6_UNICAST, 6, "ospf6")):
+        af = inst.afs.get(key)
+        if af is None:
+            continue
+        for red in af.redistributes:
+            if red.source != src or red.instance is not None:
+                continue
+            for kr in installed:
+                if kr.dst.version != fam or kr.protocol != "ospf":
+                    continue
+                r = routes.get(str(kr.dst))
+                med = red.metric if red.metric is not None else (r.metric2 if r is not None and r.kind == "ext2"
+                                                                   else r.metric if r is not None else 0)
+                route = Route(kr.dst, Protocol.OSPF, origin=Origin.INCOMPLETE, as_path=AsPath(), med=med,
+                              weight=32768)
+                if red.route_map is not None:
+                    res = RouteMapPolicy(cfg, red.route_map.name, ref=red.route_map, instance=inst).evaluate(
+                        route, PolicyContext(Direction.EXPORT))
+                    if res.verdict is Verdict.REJECT:
+                        continue
+                    route = res.route
+                sp.originations.append(Origination(route.replace(protocol=Protocol.BGP), f"redistribute {src}",
+                                                   red.loc))
