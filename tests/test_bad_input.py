@@ -447,6 +447,9 @@ SHAPE_CASES = [
      r"not a string"),
     ("cilium/bgp.yaml", BGP_CC.format(peer_asn="65001").replace("  name: rs\n", "  name: rs\n  labels: [a]\n"),
      r"cilium/bgp\.yaml:5:11: error: CiliumBGPClusterConfig rs: metadata\.labels must be a mapping"),
+    ("cilium/bgp.yaml", BGP_CC.format(peer_asn="65001").replace("spec:\n", "spec:\n  nodeSelector: {matchLabels: 5}\n"),
+     r"cilium/bgp\.yaml:6:31: error: CiliumBGPClusterConfig rs: spec\.nodeSelector\.matchLabels must be a mapping of "
+     r"labels to values, not a number"),
     ("kubernetes/node.yaml", "apiVersion: v1\nkind: Node\nmetadata: {name: x, labels: [a, b]}\nspec: {podCIDR: 10.0.0.0/24}\n",
      r"kubernetes/node\.yaml:3:29: error: metadata\.labels must be a mapping, not a list"),
     ("kubernetes/node.yaml", "apiVersion: v1\nkind: Node\nmetadata: {name: x}\nspec: {podCIDRs: 10.0.0.0/24}\n",

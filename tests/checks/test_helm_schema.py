@@ -110,6 +110,19 @@ def test_examples_have_no_schema_errors():
 
 def test_value_replaced_by_a_later_values_file_is_not_reported(make_snapshot):
     """Helm validates the merged values (`-f a.yaml -f b.yaml`: b wins); podpath merges in file order too."""
-    snap = make_snapshot({"cilium/a.yaml": NATIVE_VALUES + 'MTU: "fifteen"\nhubble: true\n',
+    snap = make_snapshot({"cilium/a.yaml": NATIVE_VALUES + 'MTU: "fifteen"\nhubble: true\nidentityManagementMode: x\n',
                           "cilium/b.yaml": "MTU: 1450\nhubble:\n  enabled: false\n"})
-    assert ids(snap, "HM004") == ["HM004:cilium/a.yaml:hubble"]  # a map over `true` merges: still invalid
+    assert ids(snap, "HM004") == ["HM004:cilium/a.yaml:identityManagementMode"]
+
+
+def test_flux_without_schema_validation_is_a_warning(make_snapshot):
+    def hr(install: str) -> str:
+        return ("apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: cilium\n"
+                "spec:\n  chart:\n    spec:\n      chart: cilium\n"
+                f"  install:\n    disableSchemaValidation: {install}\n  upgrade:\n    disableSchemaValidation: true\n"
+                "  values:\n    routingMode: native\n    MTU: \"fifteen\"\n")
+    [f] = findings(make_snapshot({"hr.yaml": hr("true")}, "off"), "HM004")
+    assert f.severity.value == "warning" and "validation off" in f.message
+    assert [(l.line, l.col) for l in f.locations] == [(15, 10), (10, 5)]
+    [g] = findings(make_snapshot({"hr.yaml": hr("false")}, "install-validates"), "HM004")
+    assert g.severity.value == "error"

@@ -201,8 +201,10 @@ def helm_values_schema(ctx: CheckContext) -> Iterator[Finding]:
     helm-controller) fail, so nothing of the values takes effect. podpath applies the schema of the stated
     Cilium version (JSON Schema draft 7, as Helm does) to every Helm values file and HelmRelease `spec.values`.
     As in Helm, values are YAML 1.1 (an unquoted `yes`/`on` may be a boolean: accepted when either reading
-    fits), a key set to null that the chart has a default for is deleted before validation, and keys the
-    schema does not describe are left to HM001."""
+    fits), a key set to null that the chart has a default for is deleted before validation, a value a later
+    values file replaces is not what Helm validates, and keys the schema does not describe are left to HM001. A
+    Flux HelmRelease with `disableSchemaValidation: true` for both install and upgrade installs anyway: a
+    warning."""
     from podpath.cilium.schema import load_schema, render_path, render_value
 
     version = ctx.cilium.version.value
@@ -223,10 +225,17 @@ def helm_values_schema(ctx: CheckContext) -> Iterator[Finding]:
                 continue
             path = render_path(v.path)
             loc = _violation_loc(doc.data, v.path, doc.file)
+            off = getattr(doc, "schema_off", None)
+            effect = ("Helm refuses these values, so the release does not install or upgrade" if off is None else
+                      "the HelmRelease turns Helm's schema validation off, so it installs, and the chart's "
+                      "templates get a value of a type they do not expect")
             yield ctx.finding(
                 f"{doc.file}:{path}",
                 f"`{path}: {render_value(v.value)}` must be {v.expected} (values.schema.json of Cilium "
-                f"{minor(version)}); Helm refuses these values, so the release does not install or upgrade.",
-                locations=[loc], evidence=[f"checked against {schema.describe_source()}",
-                                           f"Cilium version {version} ({ctx.cilium.version.loc or 'assumed'})"],
-                fix=_schema_fix(path, v.value, v.expected, chart, doc.file))
+                f"{minor(version)}); {effect}.",
+                locations=[loc] + ([off] if off is not None else []),
+                evidence=[f"checked against {schema.describe_source()}",
+                          f"Cilium version {version} ({ctx.cilium.version.loc or 'assumed'})"]
+                + ([f"install and upgrade set disableSchemaValidation: true ({off})"] if off is not None else []),
+                fix=_schema_fix(path, v.value, v.expected, chart, doc.file),
+                severity="warning" if off is not None else None)

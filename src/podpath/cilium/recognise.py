@@ -145,7 +145,7 @@ def judge(data: dict[Any, Any], file: str, text: str, ctx: Context, chart_top: f
                        f"specific to the Cilium chart ({shown})")
     if reasons:
         return Verdict(data, "; ".join(reasons))
-    common = ", ".join([k for k in keys if k in GENERIC_HELM_KEYS][:5])
+    common = ", ".join([k for k in in_chart if k in GENERIC_HELM_KEYS][:5])
     return Verdict(None, "its chart keys are ones many charts have" + (f" ({common})" if common else "")
                    + " and nothing names Cilium (the path, a comment, an image repository, or a Chart.yaml, "
                      "kustomization or HelmRelease of the cilium chart beside it)")

@@ -111,7 +111,7 @@ def strip_birdc_banner(text: str) -> str:
 _BIRD_ROUTE = re.compile(
     r"^(?P<net>\S+)?\s+(?P<dest>unicast|blackhole|unreachable|prohibited|multicast|\w+)\s+"
     r"\[(?P<proto>\S+)\s+(?P<since>[^\]]*?)(?:\s+from\s+(?P<from>\S+))?\]\s*"
-    r"(?P<primary>\*)?\s*(?:(?:I|IA|E1|E2)\s+)?\((?P<pref>\d+)(?:/(?P<metric>[\d?-]+))?(?:/\d+)?\)"
+    r"(?P<primary>\*)?!?\s*(?:(?:I|IA|E1|E2)\s+)?\((?P<pref>\d+)(?:/(?P<metric>[\d?-]+))?(?:/\d+)?\)"
     r"(?:\s*\[(?P<bgp>[^\]]*)\])?")
 _BIRD_DEST = {"unicast": RouteDest.UNICAST, "blackhole": RouteDest.BLACKHOLE,
               "unreachable": RouteDest.UNREACHABLE, "prohibited": RouteDest.PROHIBIT}
@@ -516,7 +516,7 @@ def frr_ospf_rows(rib: Any) -> list[dict[str, Any]]:
     return rows
 
 
-_BIRD_OSPF = re.compile(r"^(?P<net>\S+)?\s+unicast\s+\[(?P<proto>\S+)\s[^\]]*\]\s*\*?\s*"
+_BIRD_OSPF = re.compile(r"^(?P<net>\S+)?\s+unicast\s+\[(?P<proto>\S+)\s[^\]]*\]\s*[*!]?\s*"
                         r"(?P<kind>I|IA|E1|E2)\s+\((?P<pref>\d+)/(?P<m1>\d+)(?:/(?P<m2>\d+))?\)")
 _BIRD_KINDS = {"I": "intra", "IA": "inter", "E1": "ext1", "E2": "ext2"}
 

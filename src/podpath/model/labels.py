@@ -11,15 +11,20 @@ def selector_matches(selector: Any, labels: Mapping[str, str]) -> bool:
     callers decide what an *absent* selector means (it differs per field)."""
     if not isinstance(selector, Mapping):
         return False
-    for k, v in (selector.get("matchLabels") or {}).items():
+    match_labels = selector.get("matchLabels") or {}
+    match_expressions = selector.get("matchExpressions") or []
+    if not isinstance(match_labels, Mapping) or not isinstance(match_expressions, list):
+        return False  # the API server refuses such a selector (readers report it)
+    for k, v in match_labels.items():
         if labels.get(str(k)) != str(v):
             return False
-    for expr in selector.get("matchExpressions") or []:
+    for expr in match_expressions:
         if not isinstance(expr, Mapping):
             return False
         key = str(expr.get("key"))
         op = str(expr.get("operator"))
-        values = {str(v) for v in (expr.get("values") or [])}
+        raw_values = expr.get("values") or []
+        values = {str(v) for v in raw_values} if isinstance(raw_values, list) else set()
         present = key in labels
         if op == "In" and not (present and labels[key] in values):
             return False

@@ -498,6 +498,29 @@ _LEAF_TYPES: dict[str, tuple[type, ...]] = {
 _TYPE_NAMES = {int: "an integer", str: "a string", dict: "a mapping", list: "a list", bool: "a boolean"}
 
 
+def _selector_errors(sel: dict[Any, Any], path: str, file: str) -> list[tuple[Loc, str]]:
+    """A Kubernetes label selector's shape: matchLabels a mapping of plain values, matchExpressions a list of
+    {key, operator, values: [...]}."""
+    from podpath.readers.yamlsrc import kind_of
+
+    out: list[tuple[Loc, str]] = []
+    ml = sel.get("matchLabels")
+    if ml is not None and (not isinstance(ml, dict) or any(isinstance(v, (dict, list)) for v in ml.values())):
+        out.append((value_loc(sel, "matchLabels", file), f"{path}.matchLabels must be a mapping of labels to "
+                                                         f"values, not {kind_of(ml)}"))
+    me = sel.get("matchExpressions")
+    if me is not None and not isinstance(me, list):
+        out.append((value_loc(sel, "matchExpressions", file), f"{path}.matchExpressions must be a list, not "
+                                                              f"{kind_of(me)}"))
+    for i, expr in enumerate(me if isinstance(me, list) else []):
+        values = expr.get("values") if isinstance(expr, dict) else None
+        if not isinstance(expr, dict) or isinstance(expr.get("key"), (dict, list)) \
+                or isinstance(expr.get("operator"), (dict, list)) or (values is not None and not isinstance(values, list)):
+            out.append((item_loc(me, i, file), f"{path}.matchExpressions[{i}] must be a mapping of key, operator "
+                                               "and a list of values"))
+    return out
+
+
 def shape_errors(kind: str, obj: Any, file: str) -> list[tuple[Loc, str]]:
     """Fields of a Cilium BGP resource whose YAML shape or type the CRD schema refuses (a list where a mapping
     belongs, a string for an ASN), each with its location: such an object is reported and not simulated."""
@@ -514,6 +537,8 @@ def shape_errors(kind: str, obj: Any, file: str) -> list[tuple[Loc, str]]:
             if want and (not isinstance(node, want) or (isinstance(node, bool) and bool not in want)):
                 out.append((where(), f"{path} must be {_TYPE_NAMES[want[0]]}, not {kind_of(node)} (the {kind} "
                                      "schema refuses it)"))
+            elif want == (dict,):
+                out.extend(_selector_errors(node, path, file))
             return
         if isinstance(tree, list):
             if not isinstance(node, list):

@@ -47,6 +47,7 @@ class HelmValuesDoc:
     data: Any  # ruamel CommentedMap (keeps positions)
     chart_version: Sourced[str] | None = None
     via: str = "values file"
+    schema_off: Loc | None = None  # a HelmRelease that disables Helm's schema validation (install and upgrade)
 
 
 @dataclass
@@ -231,8 +232,11 @@ def _read_helmrelease(obj: Any, file: str, facts: KubeFacts, diags: Diagnostics)
                         "values from other objects are not read; add them to the snapshot as a values file", True)
         )
     values = spec.get("values")
+    off = [get_path(obj, f"spec.{a}.disableSchemaValidation") is True for a in ("install", "upgrade")]
+    schema_off = key_loc(get_path(obj, "spec.install"), "disableSchemaValidation", file) if all(off) else None
     if isinstance(values, dict):
-        facts.helm.append(HelmValuesDoc(file, node_loc(values, file), values, version, "HelmRelease spec.values"))
+        facts.helm.append(HelmValuesDoc(file, node_loc(values, file), values, version, "HelmRelease spec.values",
+                                        schema_off))
     elif version is not None:
         facts.helm.append(HelmValuesDoc(file, node_loc(obj, file), {}, version, "HelmRelease (no values)"))
 

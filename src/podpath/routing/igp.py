@@ -265,10 +265,12 @@ def _spf(g: _Graph, root: str, procs: dict[str, OspfProcess], ecmp: bool) -> dic
     dist: dict[str, int] = {root: 0}
     hops: dict[str, set[NextHop]] = {root: set()}
     done: set[str] = set()
-    heap: list[tuple[int, int, str]] = [(0, 0, root)]
+    # At equal distance networks come first: a router behind a network (cost 0 from it) then collects
+    # the next hops of that path too before it is expanded.
+    heap: list[tuple[int, int, int, str]] = [(0, 0, 0, root)]
     order = 0
     while heap:
-        d, _, v = heapq.heappop(heap)
+        d, _, _, v = heapq.heappop(heap)
         if v in done or d != dist.get(v):
             continue
         done.add(v)
@@ -279,14 +281,18 @@ def _spf(g: _Graph, root: str, procs: dict[str, OspfProcess], ecmp: bool) -> dic
             if v == root:
                 nh = set(_first_hops(g, root, w, how, procs))
             elif v.startswith("N:") and root in g.net_members.get(v, {}) and not w.startswith("N:"):
-                nh = set(_first_hops(g, root, w, ("via-net", v), procs))  # a router on our own network
+                # a router on our own network: where we reach the network directly, its address there
+                mine = NextHop(None, g.net_members[v][root][0])
+                nh = {h for h in hops[v] if h != mine}
+                if mine in hops[v]:
+                    nh |= set(_first_hops(g, root, w, ("via-net", v), procs))
             else:
                 nh = set(hops[v])
             if w not in dist or nd < dist[w]:
                 dist[w] = nd
                 hops[w] = nh
                 order += 1
-                heapq.heappush(heap, (nd, order, w))
+                heapq.heappush(heap, (nd, 0 if w.startswith("N:") else 1, order, w))
             elif nd == dist[w] and ecmp:
                 hops[w] |= nh
     return {v: (dist[v], frozenset(hops[v])) for v in done}
@@ -436,11 +442,8 @@ def _simulate_version(procs: dict[str, OspfProcess], net: Network, segments: dic
             table: dict[IPNetwork, tuple[int, set[NextHop]]] = {}
             for v, (dv, hops) in d.items():
                 if v.startswith("N:"):
-                    for pfx in g.net_prefixes.get(v, ()):
-                        _offer(table, pfx, dv, set(hops) if v != pid else set(), procs[pid].ecmp)
-                    if pid in g.net_members.get(v, {}):  # our own transit network: directly connected
-                        for pfx in g.net_prefixes.get(v, ()):
-                            _offer(table, pfx, dv, {NextHop(None, g.net_members[v][pid][0])}, True)
+                    for pfx in g.net_prefixes.get(v, ()):  # own networks reached directly: `direct` hops
+                        _offer(table, pfx, dv, set(hops), procs[pid].ecmp)
                     continue
                 for pfx, cost, ifname in g.stubs.get(v, ()):
                     if ifname.endswith(_REMOTE_ONLY):
@@ -597,7 +600,15 @@ def _router_distance(pid: str, asbr: str, areas: set[str], attached: dict[str, s
     """Distance and next hops from `pid` to router `asbr` through `areas` of `pid`: inside a
     shared area, else through an ABR's ASBR-summary (the ABR reaching the ASBR inside one of its
     areas, or over the backbone through another ABR)."""
-    best = _intra_distance(pid, asbr, areas & attached.get(asbr, set()), spf)
+    # RFC 2328 16.4.1 (RFC1583Compatibility off, FRR's and BIRD's default): intra-area paths through a
+    # non-backbone area are preferred; through a stub area, the ASBR's externals are not used.
+    shared = attached.get(pid, set()) & attached.get(asbr, set())
+    nonbb = _intra_distance(pid, asbr, shared - {BACKBONE}, spf)
+    if nonbb is not None:
+        via = min((a for a in shared - {BACKBONE} if asbr in spf.get((pid, a), {})),
+                  key=lambda a: spf[(pid, a)][asbr][0])
+        return nonbb if via in areas else None
+    best = _intra_distance(pid, asbr, areas & shared, spf)
     if best is not None:
         return best
 
@@ -640,6 +651,7 @@ def _externals(pid: str, procs: dict[str, OspfProcess], attached: dict[str, set[
     normal = {a for a in my_areas if me.area(a).kind == "normal"}
     out: dict[IPNetwork, IgpRoute] = {}
     best: dict[IPNetwork, tuple[int, int, int]] = {}  # prefix -> (type, cost key1, key2)
+    owner: dict[IPNetwork, str | None] = {}  # prefix -> router ID of the ASBR whose route is kept
     for asbr in sorted(procs):
         a = procs[asbr]
         if asbr == pid or not a.externals:
@@ -670,9 +682,16 @@ def _externals(pid: str, procs: dict[str, OspfProcess], attached: dict[str, set[
                                          key[1] if e.metric_type == 1 else dist, _sorted_hops(hops), None, pid,
                                          metric2=e.metric if e.metric_type == 2 else None,
                                          via=f"external from {asbr} ({e.how})", loc=e.loc)
-            elif key == old and me.ecmp:
+            elif key == old and me.ecmp and me.daemon == "frr":
                 r = out[e.prefix]
                 r.nexthops = _sorted_hops(set(r.nexthops) | hops)
+            elif key == old and me.daemon == "bird" and _rid_key(a.router_id) > _rid_key(owner.get(e.prefix)):
+                # BIRD without `merge external`: one ASBR's route, the highest router ID's (seen in the lab)
+                out[e.prefix] = IgpRoute(e.prefix, out[e.prefix].kind, out[e.prefix].metric, _sorted_hops(hops),
+                                         None, pid, metric2=out[e.prefix].metric2,
+                                         via=f"external from {asbr} ({e.how})", loc=e.loc)
+            if out.get(e.prefix) is not None and out[e.prefix].via.startswith(f"external from {asbr} "):
+                owner[e.prefix] = a.router_id
     return out
 
 
