@@ -281,11 +281,14 @@ def _spf(g: _Graph, root: str, procs: dict[str, OspfProcess], ecmp: bool) -> dic
             if v == root:
                 nh = set(_first_hops(g, root, w, how, procs))
             elif v.startswith("N:") and root in g.net_members.get(v, {}) and not w.startswith("N:"):
-                # a router on our own network: where we reach the network directly, its address there
+                # A router on a network we are attached to (RFC 2328 16.1.1): its address there. BIRD
+                # does so only where the network's best paths include our own interface, and inherits
+                # the network's next hops otherwise (both seen in the lab).
                 mine = NextHop(None, g.net_members[v][root][0])
-                nh = {h for h in hops[v] if h != mine}
-                if mine in hops[v]:
-                    nh |= set(_first_hops(g, root, w, ("via-net", v), procs))
+                if mine in hops[v] or procs[root].daemon == "frr":
+                    nh = set(_first_hops(g, root, w, ("via-net", v), procs))
+                else:
+                    nh = set(hops[v])
             else:
                 nh = set(hops[v])
             if w not in dist or nd < dist[w]:
@@ -295,6 +298,10 @@ def _spf(g: _Graph, root: str, procs: dict[str, OspfProcess], ecmp: bool) -> dic
                 heapq.heappush(heap, (nd, 0 if w.startswith("N:") else 1, order, w))
             elif nd == dist[w] and ecmp:
                 hops[w] |= nh
+    if procs[root].daemon == "frr":  # ospfd/ospf6d: a network we are attached to is directly connected
+        for v in done:
+            if v.startswith("N:") and root in g.net_members.get(v, {}):
+                hops[v] = {NextHop(None, g.net_members[v][root][0])}
     return {v: (dist[v], frozenset(hops[v])) for v in done}
 
 
