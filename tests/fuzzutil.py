@@ -31,12 +31,17 @@ SEED_SNAPSHOTS = [
     REPO / "examples" / "seed004-bgp-pod-cidr" / "complete",
     REPO / "tests" / "routing" / "data" / "two-stable-outcomes",
     REPO / "tests" / "routing" / "data" / "bird-reflector-originator",
+    REPO / "tests" / "routing" / "data" / "frr-oldest-path-tie",
+    REPO / "tests" / "routing" / "data" / "ospf-underlay" / "broken",
+    REPO / "tests" / "fixtures" / "fuzz-seeds" / "hosts-and-objects",  # keepalived, ifupdown, netplan, patches...
 ]
 # Single configuration files of other tests (read alone, as a one-file snapshot).
 SEED_FILES_ALONE = [
     REPO / "tests" / "readers" / "bird" / "fixtures" / "grammar_all.conf",
     REPO / "tests" / "readers" / "bird" / "fixtures" / "templates.conf",
     REPO / "tests" / "readers" / "bird" / "fixtures" / "newer_syntax.conf",
+    REPO / "tests" / "readers" / "frr" / "fixtures" / "kitchen-sink.conf",
+    REPO / "tests" / "readers" / "frr" / "fixtures" / "frrpol-frr1.conf",
 ]
 SKIP_SUFFIXES = {".md", ".py", ".pyc"}
 
@@ -201,6 +206,8 @@ def m_lines(data: bytes, rng: random.Random, seed: Seed) -> Any:
 
 def m_nest(data: bytes, rng: random.Random, seed: Seed) -> Any:
     depth = rng.choice([20, 99, 100, 101, 150, 1000, 5000])
+    if rng.random() < 0.15:  # a JSON-looking file: arrays from the first byte
+        return ("[" * depth * 4 + "]" * depth * 4 + "\n").encode() + data
     if seed.is_yaml:
         flow = rng.random() < 0.5
         if flow:

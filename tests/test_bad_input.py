@@ -476,3 +476,32 @@ def test_unexpected_shapes_are_errors_at_the_value(rel: str, text: str, expected
     report = snap.check()
     json.dumps(check_document(snap, report))
     assert not snap.bgp_objects or all(kind != "CiliumBGPClusterConfig" for kind, _, _ in snap.bgp_objects)
+
+
+def test_deeply_nested_json_is_an_error_at_its_position(tmp_path: Path) -> None:
+    """`json.loads` of 100,000 nested arrays raises RecursionError (sniffing `ip -j route` output)."""
+    root = _snap_with(tmp_path)
+    (root / "routes.json").write_text("[" * 100_000 + "]" * 100_000 + "\n")
+    snap = podpath.load(root)
+    diags = [d.render() for d in snap.diagnostics]
+    assert any(d.startswith(f"routes.json:1:{yamlsrc.MAX_DEPTH + 1}: error: invalid YAML: nesting deeper than")
+               for d in diags), diags
+    assert not any("internal error" in d for d in diags) and set(snap.cluster.nodes) == {"n1", "n2", "n3"}
+
+
+def test_diagnostics_per_file_are_bounded(tmp_path: Path) -> None:
+    """10,000 errors on one 10 KB line (found by the campaign: each printed diagnostic quotes and redacts the
+    line, 30 s of CPU): the first MAX_PER_FILE are kept, the rest counted in one error where they start."""
+    from podpath.diagnostics import MAX_PER_FILE
+
+    root = _snap_with(tmp_path)
+    (root / "keepalived.conf").write_text("vrrp_instance VI_1 {\n    interface eth0\n" + "{" * 10_000 + "\n}\n")
+    snap = podpath.load(root)
+    mine = [d for d in snap.diagnostics if d.loc.file == "keepalived.conf"]
+    assert MAX_PER_FILE < len(mine) <= MAX_PER_FILE + 1
+    summary = [d for d in mine if "more diagnostic(s) in keepalived.conf from here on are not shown" in d.message]
+    assert len(summary) == 1 and summary[0].level.value == "error" and summary[0].loc.line >= 1, mine[-3:]
+    assert not snap.usable and set(snap.cluster.nodes) == {"n1", "n2", "n3"}
+    r = run_cli("check", str(root))
+    assert_clean(r)
+    assert r.returncode == 2 and r.stderr.count("keepalived.conf:") <= MAX_PER_FILE + 2

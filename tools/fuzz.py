@@ -98,6 +98,7 @@ def main() -> int:
     ap.add_argument("--alone", type=float, default=0.6, help="share of inputs read as a one-file snapshot")
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "podpath-fuzz")
     ap.add_argument("--replay", type=Path, help="re-run the inputs of a failures.jsonl")
+    ap.add_argument("--only", default="", help="only seed files whose snapshot/path contains this")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     seeds = fz.seeds()
@@ -109,7 +110,8 @@ def main() -> int:
             r = json.loads(line)
             jobs.append((names.index(r["seed"]), r["mutation"], r["rseed"], r["alone"]))
     else:
-        jobs = [(rng.randrange(len(seeds)), rng.choice(list(fz.MUTATIONS)), rng.randrange(1 << 31),
+        pick = [i for i, n in enumerate(names) if args.only in n]
+        jobs = [(rng.choice(pick), rng.choice(list(fz.MUTATIONS)), rng.randrange(1 << 31),
                  rng.random() < args.alone) for _ in range(args.inputs)]
     pool = Pool()
     counts: collections.Counter[str] = collections.Counter()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 if TYPE_CHECKING:
     from podpath.redact import Secrets
@@ -88,36 +88,62 @@ def _window(line: str, col: int, width: int = 160) -> tuple[str, int]:
     return shown, col - start + (3 if start else 0)
 
 
+MAX_PER_FILE = 100
+"""Diagnostics kept per file; the rest are counted in one summary at the first one not kept (a damaged file
+can hold an error on every character, and each printed diagnostic quotes its line)."""
+
+
 class Diagnostics:
     """Collects diagnostics from every reader of one snapshot."""
 
     def __init__(self) -> None:
         self._items: list[Diagnostic] = []
+        self._per_file: dict[str, int] = {}
+        self._dropped: dict[str, list[Any]] = {}  # file -> [first location not kept, errors, others]
+
+    def _add(self, d: Diagnostic) -> None:
+        n = self._per_file.get(d.loc.file, 0)
+        if n >= MAX_PER_FILE:
+            c = self._dropped.setdefault(d.loc.file, [d.loc, 0, 0])
+            c[0] = min(c[0], d.loc)
+            c[1 if d.level is Level.ERROR else 2] += 1
+            return
+        self._per_file[d.loc.file] = n + 1
+        self._items.append(d)
 
     def error(self, loc: Loc, message: str, source_line: str | None = None) -> None:
-        self._items.append(Diagnostic(loc, Level.ERROR, message, source_line))
+        self._add(Diagnostic(loc, Level.ERROR, message, source_line))
 
     def warning(self, loc: Loc, message: str, source_line: str | None = None) -> None:
-        self._items.append(Diagnostic(loc, Level.WARNING, message, source_line))
+        self._add(Diagnostic(loc, Level.WARNING, message, source_line))
 
     def note(self, loc: Loc, message: str) -> None:
-        self._items.append(Diagnostic(loc, Level.NOTE, message))
+        self._add(Diagnostic(loc, Level.NOTE, message))
 
     def extend(self, other: "Diagnostics") -> None:
-        self._items.extend(other._items)
+        for d in other._items:
+            self._add(d)
+        for file, (loc, errors, others) in other._dropped.items():
+            c = self._dropped.setdefault(file, [loc, 0, 0])
+            c[0], c[1], c[2] = min(c[0], loc), c[1] + errors, c[2] + others
 
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.sorted() if d.level is Level.ERROR]
 
     def sorted(self) -> list[Diagnostic]:
-        return sorted(set(self._items))
+        items = set(self._items)
+        for file, (loc, errors, others) in self._dropped.items():
+            items.add(Diagnostic(loc, Level.ERROR if errors else Level.NOTE,
+                                 f"{errors + others:,} more diagnostic(s) in {file} from here on are not shown "
+                                 f"({errors:,} error(s); podpath shows the first {MAX_PER_FILE} of a file)"))
+        return sorted(items)
 
     def __iter__(self) -> Iterator[Diagnostic]:
         return iter(self.sorted())
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._items) + sum(c[1] + c[2] for c in self._dropped.values())
 
 
 class InputError(Exception):

@@ -318,8 +318,14 @@ class _Loader:
         m = self.snap.manifest
         if m is not None:
             for raw, loc in m.files:
-                extra = (manifest_path.parent / raw).resolve() if manifest_path else Path(raw)
-                if not extra.exists():
+                try:
+                    extra = (manifest_path.parent / raw).resolve() if manifest_path else Path(raw)
+                    exists = extra.exists()
+                except (OSError, RuntimeError) as exc:  # a name too long, a symbolic-link loop
+                    self.diags.error(loc, f"file {raw!r} listed in podpath.yaml cannot be looked up "
+                                     f"({getattr(exc, 'strerror', None) or exc})")
+                    continue
+                if not exists:
                     self.diags.error(loc, f"file {raw!r} listed in podpath.yaml does not exist")
                 elif extra.is_dir():
                     found.extend(self._walk(extra))
@@ -456,7 +462,7 @@ class _Loader:
         if suffix == ".json" or stripped.startswith("["):
             try:
                 data = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # deep nesting: the YAML reader reports it with a position
                 data = None
             if iproute.looks_like_ip_json(data):
                 return "ip-route-json"
@@ -699,8 +705,12 @@ class _Loader:
                 self.diags.error(mh.loc, f"host {mh.name!r} is named in podpath.yaml but has no files, interfaces "
                                  "or Kubernetes Node")
             for raw, loc in mh.files:
-                p = (self.root / raw)
-                if not p.exists():
+                try:
+                    missing = not (self.root / raw).exists()
+                except OSError as exc:  # a name too long
+                    self.diags.error(loc, f"file {raw!r} of host {mh.name!r} cannot be looked up ({exc.strerror})")
+                    continue
+                if missing:
                     self.diags.error(loc, f"file {raw!r} of host {mh.name!r} does not exist")
 
     def _compose_talos(self) -> None:

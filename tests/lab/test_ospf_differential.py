@@ -7,8 +7,8 @@ runs in the lab and in the simulator; every OSPF route each daemon gave its rout
 underlay computes. A differing scenario is saved with DIFFERENCES.txt (to $PODPATH_DIFF_SAVE,
 or the test's tmp dir) and reproduces with `podpath lab compare DIR`.
 
-Default run: PODPATH_OSPF_DIFF_COUNT scenarios (6) per daemon generation, one lab each batch;
-`-m slow` runs 50 more per generation. Also the three-hypervisor OSPF-underlay iBGP fixtures.
+Default run: PODPATH_OSPF_DIFF_COUNT scenarios (4) per daemon generation, one lab each batch;
+`-m slow` runs 52 more per generation. Also the three-hypervisor OSPF-underlay iBGP fixtures.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from podpath.lab.ospf_scenarios import generate_ospf
 from podpath.lab.rootfs import DaemonGeneration
 from podpath.lab.run import compare, run_lab
 
-COUNT = int(os.environ.get("PODPATH_OSPF_DIFF_COUNT", "6"))
+COUNT = int(os.environ.get("PODPATH_OSPF_DIFF_COUNT", "4"))
 SEED = int(os.environ.get("PODPATH_OSPF_DIFF_SEED", "500"))
 BATCH = 8
 FIXTURES = Path(__file__).parents[1] / "routing" / "data" / "ospf-underlay"
@@ -58,7 +58,7 @@ def test_ospf_scenarios_match_the_daemons(gen: DaemonGeneration, tmp_path: Path)
 @pytest.mark.lab
 @pytest.mark.slow
 def test_many_ospf_scenarios_match_the_daemons(gen: DaemonGeneration, tmp_path: Path) -> None:
-    _run(gen, list(range(SEED + COUNT, SEED + COUNT + 50)), tmp_path)
+    _run(gen, list(range(SEED + COUNT, SEED + COUNT + 52)), tmp_path)
 
 
 @pytest.mark.lab

@@ -67,7 +67,7 @@ def test_cohort_level_comparison_equals_the_walk_of_every_table(seed: int) -> No
     import random
 
     from podpath.routing.sim import Simulator
-    from podpath.routing.timing import best_differences
+    from podpath.routing.timing import best_differences, multi_path_prefixes
     from test_cohorts import random_cluster
 
     speakers, net, extra, _nodes = random_cluster(seed)
@@ -85,3 +85,6 @@ def test_cohort_level_comparison_equals_the_walk_of_every_table(seed: int) -> No
             assert list(got.items()) == list(_naive_differences(res, alt, only).items())
             found_some |= bool(got)
     assert found_some  # the results compared do differ somewhere
+    for r in [res] + others:  # the candidates of the second run, read per cohort, are those of every table
+        naive = {p for t in r.tables.values() for p, paths in t.items() if len(paths) > 1}
+        assert multi_path_prefixes(r) == naive

@@ -183,7 +183,7 @@ def _schema_fix(path: str, value: Any, expected: str, chart: Any, file: str) -> 
 
     if isinstance(value, str):
         text = value.strip()
-        if expected.startswith(("an integer", "a number")) and text.lstrip("-").isdigit():
+        if expected.startswith(("an integer", "a number")) and text.lstrip("-").isdecimal():
             return Fix(f"Write {path} as a number, without quotes", file, nested_yaml(path, str(int(text))))
         if expected.startswith("a boolean") and text.lower() in ("true", "false"):
             return Fix(f"Write {path} as a boolean, without quotes", file, nested_yaml(path, text.lower()))

@@ -88,7 +88,7 @@ def parse_ifupdown(text: str, file: str, diags: Diagnostics) -> IfupdownConfig:
             if r is not None:
                 cfg.routes.append(r)
         elif word == "mtu":
-            if rest.isdigit() and 68 <= int(rest) <= 65535:
+            if rest.isdecimal() and 68 <= int(rest) <= 65535:
                 iface.mtu = Sourced(int(rest), loc, "ifupdown")
             else:
                 diags.error(loc, f"MTU {rest!r} is not a number in 68..65535", line)
@@ -151,7 +151,7 @@ def _netmask(iface: Interface, raw: str, fam: int, loc: Loc, diags: Diagnostics,
     if idx is None:
         return  # the address already has a length: ifupdown ignores the netmask
     try:
-        plen = int(raw) if raw.isdigit() else ipaddress.ip_network(f"0.0.0.0/{raw}").prefixlen
+        plen = int(raw) if raw.isdecimal() else ipaddress.ip_network(f"0.0.0.0/{raw}").prefixlen
     except ValueError:
         diags.error(loc, f"netmask {raw!r} is not a netmask or prefix length", line)
         return

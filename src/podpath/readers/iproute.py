@@ -113,9 +113,9 @@ def _build(p: dict[str, Any], loc: Loc | None, diags: Diagnostics) -> KernelRout
     metric = p.get("metric") or p.get("preference") or p.get("priority")
     return KernelRoute(
         dst=dst, gateway=via, dev=p.get("dev"), protocol=p.get("proto"), scope=p.get("scope"),
-        src=_addr(p.get("src")), metric=int(metric) if metric and str(metric).isdigit() else None,
+        src=_addr(p.get("src")), metric=int(metric) if metric and str(metric).isdecimal() else None,
         table=str(p.get("table", "main")), type=p.get("type", "unicast"),
-        mtu=int(p["mtu"]) if str(p.get("mtu", "")).isdigit() else None, nexthops=legs, loc=loc)
+        mtu=int(p["mtu"]) if str(p.get("mtu", "")).isdecimal() else None, nexthops=legs, loc=loc)
 
 
 def looks_like_ip_json(data: Any) -> bool:
@@ -225,7 +225,7 @@ def parse_talosctl_routes(text: str, file: str, diags: Diagnostics) -> tuple[lis
             continue
         metric = row.get("METRIC", "")
         routes.append(KernelRoute(dst=dst, gateway=_addr(gw_raw), dev=row.get("LINK") or None,
-                                  metric=int(metric) if metric.isdigit() else None,
+                                  metric=int(metric) if metric.isdecimal() else None,
                                   table=row.get("TABLE", "main") or "main", loc=loc))
     return routes, nodes
 
@@ -307,7 +307,7 @@ def parse_route_spec(text: str, loc: Loc, diags: Diagnostics, family: int | None
         diags.error(loc, f"route {text!r} has neither a gateway (`via`) nor a device (`dev`)")
         return None
     metric = attrs.get("metric") or attrs.get("preference") or attrs.get("priority")
-    if metric is not None and not str(metric).isdigit():
+    if metric is not None and not str(metric).isdecimal():
         diags.error(loc, f"metric {metric!r} is not a number")
         return None
     return KernelRoute(dst=dst, gateway=via, dev=attrs.get("dev"), protocol=attrs.get("proto") or protocol,

@@ -136,12 +136,12 @@ def _instance(s: _Stmt, scripts: dict[str, int], file: str, diags: Diagnostics,
         if b.key == "interface" and arg:
             inst.interface = arg
         elif b.key == "virtual_router_id":
-            if arg is None or not arg.isdigit() or not 1 <= int(arg) <= 255:
+            if arg is None or not arg.isdecimal() or not 1 <= int(arg) <= 255:
                 diags.error(b.loc, f"virtual_router_id must be 1-255, got {arg!r}")
             else:
                 inst.vrid = int(arg)
         elif b.key == "priority":
-            if arg is None or not arg.isdigit() or not 1 <= int(arg) <= 255:
+            if arg is None or not arg.isdecimal() or not 1 <= int(arg) <= 255:
                 diags.error(b.loc, f"priority must be 1-255, got {arg!r}")
             else:
                 inst.priority, inst.priority_loc = int(arg), b.loc

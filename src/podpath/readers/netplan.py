@@ -116,7 +116,7 @@ def _routes(parent: Any, ifname: str, file: str, diags: Diagnostics) -> list[Ker
         metric = raw.get("metric")
         table = raw.get("table")
         out.append(KernelRoute(dst, gw, ifname, "static", str(raw.get("scope")) if raw.get("scope") else None, None,
-                               int(metric) if str(metric or "").isdigit() else None,
+                               int(metric) if str(metric or "").isdecimal() else None,
                                table=str(table) if table is not None and str(table) not in ("254", "main") else "main",
                                type=rtype if rtype in ("unicast", "blackhole", "unreachable", "prohibit") else "unicast",
                                loc=loc))

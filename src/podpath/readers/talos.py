@@ -163,7 +163,7 @@ def _routes(parent: Any, ifname: str, dst_key: str, file: str, diags: Diagnostic
             continue
         metric = raw.get("metric")
         out.append(KernelRoute(dst, gw, ifname, "static", None if gw is not None else "link", None,
-                               int(metric) if str(metric or "").isdigit() else None, loc=loc))
+                               int(metric) if str(metric or "").isdecimal() else None, loc=loc))
     return out
 
 

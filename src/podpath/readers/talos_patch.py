@@ -377,7 +377,7 @@ def _get(doc: Any, path: list[str]) -> Any:
     for t in path:
         if isinstance(cur, dict) and t in cur:
             cur = cur[t]
-        elif isinstance(cur, list) and t.isdigit() and int(t) < len(cur):
+        elif isinstance(cur, list) and t.isdecimal() and int(t) < len(cur):
             cur = cur[int(t)]
         else:
             raise _PatchError(f"no {'/' + '/'.join(path)} in the config")
@@ -392,9 +392,9 @@ def _parent(doc: Any, path: list[str], create: bool) -> Any:
             if t not in cur or cur[t] is None:
                 if not create:
                     raise _PatchError(f"missing {'/' + '/'.join(path[:n + 1])}")
-                cur[t] = CommentedSeq() if (nxt == "-" or nxt.isdigit()) else CommentedMap()
+                cur[t] = CommentedSeq() if (nxt == "-" or nxt.isdecimal()) else CommentedMap()
             cur = cur[t]
-        elif isinstance(cur, list) and t.isdigit() and int(t) < len(cur):
+        elif isinstance(cur, list) and t.isdecimal() and int(t) < len(cur):
             cur = cur[int(t)]
         else:
             raise _PatchError(f"missing {'/' + '/'.join(path[:n + 1])}")
@@ -414,7 +414,7 @@ def _put(doc: Any, path: list[str], value: Any, kind: str, pos: list[int] | None
         items = _items(parent, file)
         if last == "-":
             idx = len(items)
-        elif last.isdigit() and int(last) <= len(items):
+        elif last.isdecimal() and int(last) <= len(items):
             idx = int(last)
         else:
             raise _PatchError(f"index {last} out of range")
@@ -441,7 +441,7 @@ def _take(doc: Any, path: list[str], lenient: bool) -> None:
     last = path[-1] if path else ""
     if isinstance(parent, dict) and last in parent:
         del parent[last]
-    elif isinstance(parent, list) and last.isdigit() and int(last) < len(parent):
+    elif isinstance(parent, list) and last.isdecimal() and int(last) < len(parent):
         items = _items(parent, "")
         del items[int(last)]
         _rebuild(parent, items)

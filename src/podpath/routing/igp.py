@@ -298,7 +298,7 @@ def _spf(g: _Graph, root: str, procs: dict[str, OspfProcess], ecmp: bool) -> dic
                 heapq.heappush(heap, (nd, 0 if w.startswith("N:") else 1, order, w))
             elif nd == dist[w] and ecmp:
                 hops[w] |= nh
-    if procs[root].daemon == "frr":  # ospfd/ospf6d: a network we are attached to is directly connected
+    if procs[root].daemon == "frr" and procs[root].version == 3:  # ospf6d: an attached network is direct
         for v in done:
             if v.startswith("N:") and root in g.net_members.get(v, {}):
                 hops[v] = {NextHop(None, g.net_members[v][root][0])}
@@ -463,6 +463,11 @@ def _simulate_version(procs: dict[str, OspfProcess], net: Network, segments: dic
     # ---- ABRs and summaries
     abrs = {pid for pid, areas in attached.items() if BACKBONE in areas and len(areas) > 1}
     summaries: dict[str, dict[str, dict[IPNetwork, int]]] = {}  # area -> abr -> prefix -> cost
+    for b in sorted(abrs):  # an ABR's own interface addresses it does not route to are summarised too (cost 0)
+        for area in sorted(attached[b]):
+            for pfx, cost, ifname in graphs[area].stubs.get(b, ()):
+                if ifname.endswith(_REMOTE_ONLY):
+                    intra[b][area].setdefault(pfx, (cost, set()))
     for b in sorted(abrs):
         for area, table in intra[b].items():
             if area == BACKBONE:
@@ -513,13 +518,16 @@ def _simulate_version(procs: dict[str, OspfProcess], net: Network, segments: dic
         table: dict[IPNetwork, IgpRoute] = {}
         for area in sorted(intra.get(pid, {})):
             for pfx, (cost, hops) in intra[pid][area].items():
+                if not hops:
+                    continue  # its own address, kept only to be summarised
                 old = table.get(pfx)
                 if old is None or cost < old.metric:
                     table[pfx] = IgpRoute(pfx, "intra", cost, _sorted_hops(hops), area, pid, via=f"area {area}")
                 elif cost == old.metric and old.kind == "intra":
                     old.nexthops = _sorted_hops(set(old.nexthops) | hops)
+        mine = {pfx for t in intra.get(pid, {}).values() for pfx, (_, h) in t.items() if not h}
         for pfx, (cost, hops, abr) in sorted(inter.get(pid, {}).items(), key=lambda kv: _pkey(kv[0])):
-            if pfx in table or cost >= LSINFINITY:
+            if pfx in table or pfx in mine or cost >= LSINFINITY:
                 continue
             table[pfx] = IgpRoute(pfx, "inter", cost, _sorted_hops(hops), None, pid, via=f"summary from {abr}")
         ext = _externals(pid, procs, attached, abrs, spf, graphs)

@@ -16,6 +16,7 @@ Both were found by the differential suite against FRR and BIRD (benchmarks/fidel
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from podpath.routing import daemons
 from podpath.routing.bgp import Daemon
@@ -149,6 +150,43 @@ def _shared_diff(pa: list[tuple[PrefixTable[object], tuple[str, ...]]], pb: list
     return [p for p in keys if va.get(p) != vb.get(p)]
 
 
+def multi_path_prefixes(res: object) -> set[IPNetwork]:
+    """The prefixes some speaker holds more than one path for (where the order of events can matter).
+
+    Read per cohort, not per member: a member's table is its own entries over its cohorts' shared
+    ones (rib.CohortTable); a shared entry counts once some member sees it, and only the shared
+    entries not yet found are looked at for each member, so this is not (members x prefixes)."""
+    found: dict[int, tuple[Any, set[int]]] = {}  # id(PrefixIndex) -> (index, positions found)
+    multi: dict[int, tuple[set[int], set[int]]] = {}  # id(shared table) -> (multi-path positions, all)
+    for t in res.tables.values():  # type: ignore[attr-defined]
+        if isinstance(t, CohortTable):
+            own, u = t._own, t._u
+        else:
+            own, u = t, t._u  # type: ignore[attr-defined]
+        got = found.get(id(u))
+        if got is None:
+            got = found[id(u)] = (u, set())
+        out = got[1]
+        for i, v in zip(own._idx, own._vals):
+            if v is not None and len(v) > 1:
+                out.add(i)
+        if not isinstance(t, CohortTable):
+            continue
+        mine = None
+        for k, (part, _src) in enumerate(t._parts):
+            m = multi.get(id(part))
+            if m is None:
+                m = multi[id(part)] = ({i for i, d in zip(part._idx, part._vals) if len(d[0]) > 1}, set(part._idx))
+            rest = m[0] - out
+            if not rest:
+                continue
+            if mine is None:
+                mine = set(own._idx)  # the member's own entries hide the shared ones
+            earlier = [multi[id(p)][1] for p, _ in t._parts[:k]]  # CohortTable.get reads the first part
+            out.update(i for i in rest if i not in mine and not any(i in e for e in earlier))
+    return {u.prefixes[i] for u, pos in found.values() for i in pos}
+
+
 def _sig(p: object) -> object:
     if p is None:
         return None
@@ -166,8 +204,7 @@ def timing_dependent(cp: object, res: object, max_routes: int = 200_000,
     if routes > max_routes and skipped is not None:
         skipped.append(routes)  # the caller says so: nothing is left out silently
     if routes <= max_routes:
-        candidates = {prefix for table in res.tables.values() for prefix, paths in table.items()  # type: ignore[attr-defined]
-                      if len(paths) > 1}
+        candidates = multi_path_prefixes(res)
         order = order_dependent(cp, res, candidates) if candidates else []
     return sorted(ties + order, key=lambda t: (t.prefix.version, int(t.prefix.network_address), t.prefix.prefixlen,
                                                t.kind, t.speakers))

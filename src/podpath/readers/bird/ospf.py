@@ -58,7 +58,7 @@ class BirdOspf:
 
 
 def _area_id(text: str) -> str | None:
-    if text.isdigit():
+    if text.isdecimal():
         v = int(text)
         return str(ipaddress.IPv4Address(v)) if v <= 0xFFFFFFFF else None
     try:
@@ -107,7 +107,7 @@ def _bool(words: list[Any], i: int) -> bool:
 
 
 def _int(words: list[Any], i: int) -> int | None:
-    if i < len(words) and str(words[i].text).isdigit():
+    if i < len(words) and str(words[i].text).isdecimal():
         return int(words[i].text)
     return None
 

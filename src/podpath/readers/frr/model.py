@@ -758,7 +758,7 @@ def ext_sort_key(e: ExtCommunity) -> tuple[int, int, int, int]:
     if "." in admin:
         kind, adm = 1, int(ipaddress.IPv4Address(admin))
     else:
-        adm = int(admin) if admin.isdigit() else 0
+        adm = int(admin) if admin.isdecimal() else 0
         kind = 0 if adm <= 0xFFFF else 2
     return (kind, _EXT_TYPE_ORDER.get(e.kind, 9), adm, e.value)
 
