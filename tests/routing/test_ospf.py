@@ -340,3 +340,17 @@ def test_frr_redistribute_ospf_into_bgp(tmp_path: Path) -> None:
     got = {str(o.route.prefix): (o.route.med, o.how) for o in sp.originations}
     assert got["10.255.0.3/32"] == (10, "redistribute ospf")
     assert "10.0.0.0/24" not in got  # connected wins in zebra: not an OSPF route to redistribute
+
+
+def test_parallel_point_to_point_and_broadcast_links_share_the_load(tmp_path: Path) -> None:
+    """Found in the lab: a router reached at equal cost over a point-to-point link and over a broadcast
+    network keeps both next hops (the network is expanded before the router at equal distance)."""
+    files = {
+        "podpath.yaml": _manifest({"r1": [("eth0", "p2p"), ("eth1", "lan")], "r2": [("eth0", "p2p"), ("eth1", "lan")]}),
+        "frr/r1.conf": _frr("r1", _iface("eth0", "10.0.1.1/24", more="ip ospf network point-to-point")
+                            + _iface("eth1", "10.0.2.1/24") + _iface("lo", "10.255.0.1/32")),
+        "frr/r2.conf": _frr("r2", _iface("eth0", "10.0.1.2/24", more="ip ospf network point-to-point")
+                            + _iface("eth1", "10.0.2.2/24") + _iface("lo", "10.255.0.2/32")),
+    }
+    r = _routes(_write(tmp_path, files), "r1/ospf")["10.255.0.2/32"]
+    assert (r.metric, _hops(r)) == (10, ["10.0.1.2@eth0", "10.0.2.2@eth1"])

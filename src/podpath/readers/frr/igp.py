@@ -88,8 +88,10 @@ def _iface(cfg: FrrConfig, inst: OspfInstance, ifname: str, addrs: list[Any], mt
         bw = (itf.bandwidth if itf is not None and itf.bandwidth else DEFAULT_SPEED_KBPS)
         cost = max(1, min(65535, round(inst.ref_bandwidth * 1000 / bw)))
         if not (itf is not None and itf.bandwidth) and not lo:
-            p.notes.append(f"{ifname}: cost {cost} assumes FRR's default bandwidth of 10 Mbit/s for a link whose "
-                           "speed podpath does not know (set `ip ospf cost` or `bandwidth` to be exact)")
+            note = ("interface costs without `ip ospf cost` or `bandwidth` assume FRR's default bandwidth of "
+                    "10 Mbit/s (the link speed is not in the snapshot)")
+            if note not in p.notes:
+                p.notes.append(note)
     hello = s.hello if s is not None and s.hello else 10
     dead = s.dead if s is not None and s.dead else 40
     passive = s.passive if s is not None and s.passive is not None else None
