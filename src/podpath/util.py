@@ -20,3 +20,9 @@ def paused_gc() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+def is_digits(text: str) -> bool:
+    """ASCII decimal digits only: the daemons and Kubernetes refuse other scripts' digits (`١٢`) that Python's
+    `str.isdecimal()` and `int()` accept."""
+    return text.isascii() and text.isdecimal()

@@ -10,6 +10,7 @@ from podpath.cilium.chart import _norm, load_chart
 from podpath.cilium.settings import BY_CONFIGMAP, BY_HELM, KEYMAP, SUPPORTED_VERSIONS, minor
 from podpath.diagnostics import Loc
 from podpath.readers.yamlsrc import key_loc, walk_leaves
+from podpath.util import is_digits
 
 
 def _configmap_spelling(path: str) -> str | None:
@@ -183,7 +184,7 @@ def _schema_fix(path: str, value: Any, expected: str, chart: Any, file: str) -> 
 
     if isinstance(value, str):
         text = value.strip()
-        if expected.startswith(("an integer", "a number")) and text.lstrip("-").isdecimal():
+        if expected.startswith(("an integer", "a number")) and is_digits(text.lstrip("-")):
             return Fix(f"Write {path} as a number, without quotes", file, nested_yaml(path, str(int(text))))
         if expected.startswith("a boolean") and text.lower() in ("true", "false"):
             return Fix(f"Write {path} as a boolean, without quotes", file, nested_yaml(path, text.lower()))

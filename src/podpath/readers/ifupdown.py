@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from podpath.diagnostics import Diagnostics, Loc, Unsupported
 from podpath.model.cluster import Interface, KernelRoute, Sourced
 from podpath.readers.iproute import parse_route_spec
+from podpath.util import is_digits
 
 _IFACE = re.compile(r"^iface\s+(\S+)\s+(inet6?|ipx|can)\s+(\S+)\s*$")
 _SNIFF = re.compile(r"^\s*iface\s+\S+\s+inet6?\s+(static|manual|dhcp|loopback|auto|tunnel|ppp|v4tunnel|6to4)\s*$",
@@ -88,7 +89,7 @@ def parse_ifupdown(text: str, file: str, diags: Diagnostics) -> IfupdownConfig:
             if r is not None:
                 cfg.routes.append(r)
         elif word == "mtu":
-            if rest.isdecimal() and 68 <= int(rest) <= 65535:
+            if is_digits(rest) and 68 <= int(rest) <= 65535:
                 iface.mtu = Sourced(int(rest), loc, "ifupdown")
             else:
                 diags.error(loc, f"MTU {rest!r} is not a number in 68..65535", line)
@@ -151,7 +152,7 @@ def _netmask(iface: Interface, raw: str, fam: int, loc: Loc, diags: Diagnostics,
     if idx is None:
         return  # the address already has a length: ifupdown ignores the netmask
     try:
-        plen = int(raw) if raw.isdecimal() else ipaddress.ip_network(f"0.0.0.0/{raw}").prefixlen
+        plen = int(raw) if is_digits(raw) else ipaddress.ip_network(f"0.0.0.0/{raw}").prefixlen
     except ValueError:
         diags.error(loc, f"netmask {raw!r} is not a netmask or prefix length", line)
         return

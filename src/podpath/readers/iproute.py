@@ -11,6 +11,7 @@ from typing import Any
 from podpath.diagnostics import Diagnostics, Loc
 from podpath.model.cluster import KernelRoute
 from podpath.routing.route import IPAddress, IPNetwork
+from podpath.util import is_digits
 
 _ROUTE_TYPES = {"unicast", "local", "broadcast", "multicast", "throw", "unreachable", "prohibit", "blackhole", "nat", "anycast"}
 _KEYWORDS_WITH_ARG = {"via", "dev", "proto", "scope", "src", "metric", "table", "mtu", "pref", "expires",
@@ -113,9 +114,9 @@ def _build(p: dict[str, Any], loc: Loc | None, diags: Diagnostics) -> KernelRout
     metric = p.get("metric") or p.get("preference") or p.get("priority")
     return KernelRoute(
         dst=dst, gateway=via, dev=p.get("dev"), protocol=p.get("proto"), scope=p.get("scope"),
-        src=_addr(p.get("src")), metric=int(metric) if metric and str(metric).isdecimal() else None,
+        src=_addr(p.get("src")), metric=int(metric) if metric and is_digits(str(metric)) else None,
         table=str(p.get("table", "main")), type=p.get("type", "unicast"),
-        mtu=int(p["mtu"]) if str(p.get("mtu", "")).isdecimal() else None, nexthops=legs, loc=loc)
+        mtu=int(p["mtu"]) if is_digits(str(p.get("mtu", ""))) else None, nexthops=legs, loc=loc)
 
 
 def looks_like_ip_json(data: Any) -> bool:
@@ -225,7 +226,7 @@ def parse_talosctl_routes(text: str, file: str, diags: Diagnostics) -> tuple[lis
             continue
         metric = row.get("METRIC", "")
         routes.append(KernelRoute(dst=dst, gateway=_addr(gw_raw), dev=row.get("LINK") or None,
-                                  metric=int(metric) if metric.isdecimal() else None,
+                                  metric=int(metric) if is_digits(metric) else None,
                                   table=row.get("TABLE", "main") or "main", loc=loc))
     return routes, nodes
 
@@ -259,7 +260,7 @@ def read_talos_route_resource(doc: Any, loc: Loc, diags: Diagnostics) -> tuple[K
                        dev=_text_or_none(spec.get("outLinkName")), protocol=_text_or_none(spec.get("protocol")),
                        scope=_text_or_none(spec.get("scope")),
                        src=_addr(str(spec["src"])) if spec.get("src") else None,
-                       metric=int(spec["priority"]) if str(spec.get("priority", "")).isdecimal() else None,
+                       metric=int(spec["priority"]) if is_digits(str(spec.get("priority", ""))) else None,
                        table=table, type=rtype, loc=loc), (str(doc.get("node")) if doc.get("node") else None)
 
 
@@ -307,7 +308,7 @@ def parse_route_spec(text: str, loc: Loc, diags: Diagnostics, family: int | None
         diags.error(loc, f"route {text!r} has neither a gateway (`via`) nor a device (`dev`)")
         return None
     metric = attrs.get("metric") or attrs.get("preference") or attrs.get("priority")
-    if metric is not None and not str(metric).isdecimal():
+    if metric is not None and not is_digits(str(metric)):
         diags.error(loc, f"metric {metric!r} is not a number")
         return None
     return KernelRoute(dst=dst, gateway=via, dev=attrs.get("dev"), protocol=attrs.get("proto") or protocol,

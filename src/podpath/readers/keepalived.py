@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from podpath.diagnostics import Diagnostics, Loc, Unsupported
 from podpath.routing.route import IPAddress
+from podpath.util import is_digits
 
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}]|[^\s{}"]+')
 _SNIFF = re.compile(r"^\s*(vrrp_instance\s+\S+|global_defs|vrrp_script\s+\S+|virtual_server\s+\S+.*)\s*(\{|$)", re.M)
@@ -136,12 +137,12 @@ def _instance(s: _Stmt, scripts: dict[str, int], file: str, diags: Diagnostics,
         if b.key == "interface" and arg:
             inst.interface = arg
         elif b.key == "virtual_router_id":
-            if arg is None or not arg.isdecimal() or not 1 <= int(arg) <= 255:
+            if arg is None or not is_digits(arg) or not 1 <= int(arg) <= 255:
                 diags.error(b.loc, f"virtual_router_id must be 1-255, got {arg!r}")
             else:
                 inst.vrid = int(arg)
         elif b.key == "priority":
-            if arg is None or not arg.isdecimal() or not 1 <= int(arg) <= 255:
+            if arg is None or not is_digits(arg) or not 1 <= int(arg) <= 255:
                 diags.error(b.loc, f"priority must be 1-255, got {arg!r}")
             else:
                 inst.priority, inst.priority_loc = int(arg), b.loc

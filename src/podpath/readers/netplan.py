@@ -12,6 +12,7 @@ from podpath.diagnostics import Diagnostics, Unsupported
 from podpath.model.cluster import Interface, KernelRoute
 from podpath.readers.common import parse_prefix, sourced_interfaces, sourced_mtu
 from podpath.readers.yamlsrc import item_loc, key_loc, value_loc
+from podpath.util import is_digits
 
 _DEVICE_KINDS = ("ethernets", "bridges", "bonds", "vlans", "tunnels", "wifis", "vrfs", "dummy-devices",
                  "virtual-ethernets", "modems")
@@ -116,7 +117,7 @@ def _routes(parent: Any, ifname: str, file: str, diags: Diagnostics) -> list[Ker
         metric = raw.get("metric")
         table = raw.get("table")
         out.append(KernelRoute(dst, gw, ifname, "static", str(raw.get("scope")) if raw.get("scope") else None, None,
-                               int(metric) if str(metric or "").isdecimal() else None,
+                               int(metric) if is_digits(str(metric or "")) else None,
                                table=str(table) if table is not None and str(table) not in ("254", "main") else "main",
                                type=rtype if rtype in ("unicast", "blackhole", "unreachable", "prohibit") else "unicast",
                                loc=loc))

@@ -13,6 +13,7 @@ from podpath.model.cluster import Interface, KernelRoute, Sourced
 from podpath.readers.common import parse_prefix, sourced_interfaces, sourced_mtu
 from podpath.readers.yamlsrc import child_list, child_map, get_path, item_loc, key_loc, node_loc, value_loc
 from podpath.routing.route import IPNetwork
+from podpath.util import is_digits
 
 _TALOS_DOC_KINDS = {"HostnameConfig", "LinkConfig", "LinkAliasConfig", "DHCPv4Config", "DHCPv6Config",
                     "ResolverConfig", "StaticHostConfig", "TimeSyncConfig", "KubespanEndpointsConfig",
@@ -163,7 +164,7 @@ def _routes(parent: Any, ifname: str, dst_key: str, file: str, diags: Diagnostic
             continue
         metric = raw.get("metric")
         out.append(KernelRoute(dst, gw, ifname, "static", None if gw is not None else "link", None,
-                               int(metric) if str(metric or "").isdecimal() else None, loc=loc))
+                               int(metric) if is_digits(str(metric or "")) else None, loc=loc))
     return out
 
 

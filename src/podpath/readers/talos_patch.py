@@ -29,6 +29,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from podpath.diagnostics import Diagnostics, Loc
 from podpath.readers.yamlsrc import ORIGIN_FILE, ORIGIN_ITEMS, ORIGIN_KEYS, get_path, item_loc, node_loc, value_loc
+from podpath.util import is_digits
 
 _REPLACED = {("cluster", "network", "podSubnets"), ("cluster", "network", "serviceSubnets"),
              ("cluster", "apiServer", "auditPolicy")}
@@ -377,7 +378,7 @@ def _get(doc: Any, path: list[str]) -> Any:
     for t in path:
         if isinstance(cur, dict) and t in cur:
             cur = cur[t]
-        elif isinstance(cur, list) and t.isdecimal() and int(t) < len(cur):
+        elif isinstance(cur, list) and is_digits(t) and int(t) < len(cur):
             cur = cur[int(t)]
         else:
             raise _PatchError(f"no {'/' + '/'.join(path)} in the config")
@@ -392,9 +393,9 @@ def _parent(doc: Any, path: list[str], create: bool) -> Any:
             if t not in cur or cur[t] is None:
                 if not create:
                     raise _PatchError(f"missing {'/' + '/'.join(path[:n + 1])}")
-                cur[t] = CommentedSeq() if (nxt == "-" or nxt.isdecimal()) else CommentedMap()
+                cur[t] = CommentedSeq() if (nxt == "-" or is_digits(nxt)) else CommentedMap()
             cur = cur[t]
-        elif isinstance(cur, list) and t.isdecimal() and int(t) < len(cur):
+        elif isinstance(cur, list) and is_digits(t) and int(t) < len(cur):
             cur = cur[int(t)]
         else:
             raise _PatchError(f"missing {'/' + '/'.join(path[:n + 1])}")
@@ -414,7 +415,7 @@ def _put(doc: Any, path: list[str], value: Any, kind: str, pos: list[int] | None
         items = _items(parent, file)
         if last == "-":
             idx = len(items)
-        elif last.isdecimal() and int(last) <= len(items):
+        elif is_digits(last) and int(last) <= len(items):
             idx = int(last)
         else:
             raise _PatchError(f"index {last} out of range")
@@ -441,7 +442,7 @@ def _take(doc: Any, path: list[str], lenient: bool) -> None:
     last = path[-1] if path else ""
     if isinstance(parent, dict) and last in parent:
         del parent[last]
-    elif isinstance(parent, list) and last.isdecimal() and int(last) < len(parent):
+    elif isinstance(parent, list) and is_digits(last) and int(last) < len(parent):
         items = _items(parent, "")
         del items[int(last)]
         _rebuild(parent, items)

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from podpath.diagnostics import Loc
 from podpath.readers.bird.model import IfacePattern
+from podpath.util import is_digits
 
 _TRUE = {"yes", "on", "true"}
 _FALSE = {"no", "off", "false"}
@@ -58,7 +59,7 @@ class BirdOspf:
 
 
 def _area_id(text: str) -> str | None:
-    if text.isdecimal():
+    if is_digits(text):
         v = int(text)
         return str(ipaddress.IPv4Address(v)) if v <= 0xFFFFFFFF else None
     try:
@@ -107,7 +108,7 @@ def _bool(words: list[Any], i: int) -> bool:
 
 
 def _int(words: list[Any], i: int) -> int | None:
-    if i < len(words) and str(words[i].text).isdecimal():
+    if i < len(words) and is_digits(str(words[i].text)):
         return int(words[i].text)
     return None
 

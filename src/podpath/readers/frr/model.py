@@ -14,6 +14,7 @@ from typing import Union
 
 from podpath.diagnostics import Loc, Unsupported
 from podpath.routing.route import Community, ExtCommunity, IPAddress, IPNetwork, LargeCommunity
+from podpath.util import is_digits
 
 IPInterface = Union[ipaddress.IPv4Interface, ipaddress.IPv6Interface]
 
@@ -758,7 +759,7 @@ def ext_sort_key(e: ExtCommunity) -> tuple[int, int, int, int]:
     if "." in admin:
         kind, adm = 1, int(ipaddress.IPv4Address(admin))
     else:
-        adm = int(admin) if admin.isdecimal() else 0
+        adm = int(admin) if is_digits(admin) else 0
         kind = 0 if adm <= 0xFFFF else 2
     return (kind, _EXT_TYPE_ORDER.get(e.kind, 9), adm, e.value)
 
