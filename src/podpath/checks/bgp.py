@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Iterator
 
 from podpath.checks.base import CheckContext, Finding, Fix, family_name, rule
@@ -128,15 +129,14 @@ def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
                         "Kubernetes Node or CiliumNode objects, `kubectl get nodes -o yaml`)")
     for fam in ctx.families():
         groups: dict[str, list[tuple[str, str, object, object]]] = defaultdict(list)
-        exempt: dict[str, list[str]] = defaultdict(list)  # why no BGP route is needed -> pairs
-        unsure: dict[str, list[str]] = defaultdict(list)
+        exempt: dict[str, list[ExemptPair]] = defaultdict(list)  # why no BGP route is needed -> pairs
+        unsure: dict[str, list[ExemptPair]] = defaultdict(list)
         for dst in nodes:
             for cidr in dst.pod_cidrs_of(fam):
                 # All pairs: delivered or not in bulk, the full trace only for those that are not.
                 lost = fwd.undelivered_from(cidr.value, dst.name, sources)
-                before = sum(len(v) for v in unsure.values())
-                lost = _needing_bgp(ctx, lost, dst, fam, cidr.value, exempt, unsure)
-                verdicts.unsure(fam, dst.name, sum(len(v) for v in unsure.values()) - before, unsure)
+                lost, maybe = _needing_bgp(ctx, lost, dst, fam, cidr.value, exempt, unsure)
+                verdicts.unsure(fam, maybe)
                 lost = verdicts.broken_of(fam, cidr.value, dst.name, lost)
                 # the trace of the first pair stands for the prefix (where it stops, why)
                 for k, src_name in enumerate(lost):
@@ -155,35 +155,50 @@ def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
                 stop.text if stop is not None else pairs[0][3].cause)  # type: ignore[attr-defined]
             where = f"{stop.speaker}" if stop is not None else pairs[0][3].stop  # type: ignore[attr-defined]
             if stop is not None and stop.policy is not None and stop.policy.decided_by is not None:
-                key = f"{stop.stage}:{stop.policy.decided_by.text.split(':')[0]}"
+                # the statement itself (an FRR clause without its ": matches; ..." verdict); a BIRD statement
+                # may hold IPv6 addresses, so split on ": ", not ":"
+                key = f"{stop.stage}:{stop.policy.decided_by.text.split(': ', 1)[0]}"
             elif stop is not None:
                 key = f"{stop.stage}:{_normalise(cause, names)}"
             else:
                 key = _normalise(cause, names)
-            by_cause[key].append((cidr, pairs, (ex, stop, where)))
+            by_cause[key].append((cidr, pairs, (ex, stop, where, cause)))
         for key, items in sorted(by_cause.items()):
             cidrs = [i[0] for i in items]
             unverifiable = sorted({h for _, pairs, _ in items for p in pairs for h in (p[0], p[1]) if h in cp.unmodelled})
             npairs = sum(len(i[1]) for i in items)
-            ex, stop, where = items[0][2]  # type: ignore[misc]
+            # Everything said about the group comes from its own items (never from a loop's last prefix).
+            ex, stop, where, cause = items[0][2]  # type: ignore[misc]
             if verdicts.policy_gap(fam, items, groups):
                 continue  # every prefix here was decided by a statement podpath does not model: BGP006
-            locs = [c.loc for c in cidrs]  # type: ignore[attr-defined]
-            if stop is not None and stop.loc is not None:
-                locs.insert(0, stop.loc)
+            sites = _stop_sites(items, res.speakers)
+            locs = [loc for loc, _, _ in sites] + [c.loc for c in cidrs]  # type: ignore[attr-defined]
+            also = _also_at(sites[1:])
+            same = "statement" if stop is not None and stop.policy is not None and stop.policy.decided_by else "cause"
+            if stop is not None:
+                headline = cause + (f" (and the same {same} at {also})" if also else "")
+            else:  # the cause of the last pair the evidence shows (any pair of the group: the key is normalised)
+                headline = items[:6][-1][1][0][3].cause  # type: ignore[attr-defined]
             ev = []
             if stop is not None:
                 ev.append(f"{cidrs[0].value} is lost at {where}: {stop.text}")  # type: ignore[attr-defined]
                 if stop.policy is not None:
                     for step in stop.policy.trace:
                         ev.append(f"  {step.loc or ''} {step.text} -> {step.effect}")
+                for loc, host, prefixes in sites[1:13]:
+                    ev.append(f"the same {same} at {loc} on {host} for {', '.join(prefixes)}")
+                if len(sites) > 13:
+                    ev.append(f"... and at {len(sites) - 13} more places (see the locations)")
             for cidr, pairs, _ in items[:6]:
                 srcs = sorted({p[0] for p in pairs})
                 ev.append(f"{cidr.value} ({pairs[0][1]}) not reachable from {', '.join(srcs)}: "  # type: ignore[attr-defined]
                           f"{pairs[0][3].describe() or pairs[0][3].cause}")  # type: ignore[attr-defined]
             if len(items) > 6:
                 ev.append(f"... and {len(items) - 6} more pod CIDRs")
-            fixes = ex.fixes
+            fixes = list(ex.fixes)
+            if sites[1:]:
+                fixes.append(f"the same {same} {'decides' if same == 'statement' else 'holds'} for the other pod CIDRs "
+                             f"at {also}: fix it there too")
             shown = ", ".join(str(c.value) for c in cidrs[:3]) + (f" and {len(cidrs) - 3} more" if len(cidrs) > 3 else "")  # type: ignore[attr-defined]
             if unverifiable:
                 ev.insert(0, "routing-daemon configurations that podpath cannot model yet are on the path: "
@@ -191,7 +206,7 @@ def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.finding(f"{family_name(fam).lower()}:{key}",
                               f"{family_name(fam)} pod CIDR(s) {shown} "
                               + ("may not be" if unverifiable else "not") + f" routed for {npairs} node pair(s): "
-                              f"{cause if stop is not None else pairs[0][3].cause}"  # type: ignore[attr-defined]
+                              f"{headline}"
                               + (" (unverified: some routing daemons on the path are not modelled)" if unverifiable else "")
                               + ".", locations=locs, evidence=ev, severity="info" if unverifiable else None,
                               fix=Fix("; ".join(fixes) if fixes else "See `podpath explain` for the path"))
@@ -286,14 +301,10 @@ class PairVerdicts:
         self.settle.setdefault(cause, settle)
         self._unknown_pairs[fam].add((src, dst))
 
-    def unsure(self, fam: int, dst: str, new: int, unsure: dict[str, list[str]]) -> None:
-        """Count the `new` last pairs of `unsure` ("SRC -> PREFIX (DST): why", see _needing_bgp) as unknown."""
-        if new <= 0:
-            return
-        tail = [p for pairs in unsure.values() for p in pairs[-new:]]
-        for p in tail:
-            if f"({dst}): " in p:
-                self._unknown_pairs[fam].add((p.split(" -> ", 1)[0], dst))
+    def unsure(self, fam: int, pairs: list[ExemptPair]) -> None:
+        """Count pairs podpath cannot tell need a BGP route (see _needing_bgp) as unknown."""
+        for p in pairs:
+            self._unknown_pairs[fam].add((p.src, p.dst))
 
     def broken_of(self, fam: int, prefix: object, dst: str, lost: list[str]) -> list[str]:
         """The sources in `lost` whose failure holds under the model; the others are recorded as unknown."""
@@ -354,6 +365,28 @@ class PairVerdicts:
                             "unknown": len(unknown)}
 
 
+def _stop_sites(items: list[tuple[object, list[tuple[str, str, object, object]], object]],
+                speakers: dict[str, object]) -> list[tuple[Loc, str, list[str]]]:
+    """Where each prefix of a BGP002 group is lost: (file:line, host, prefixes), the first item's first.
+
+    One finding per statement, citing every file:line where it decides, rather than one finding per file:
+    nodes built from one template carry the same statement in their own files, and the user changes the
+    template once; a finding per file would repeat one cause many times. Each file is still named, and the
+    headline, evidence and fix cite only the files of the group's own hosts."""
+    sites: dict[Loc, tuple[str, list[str]]] = {}
+    for cidr, _, (_, stop, _, _) in items:  # type: ignore[misc]
+        if stop is not None and stop.loc is not None:
+            host = getattr(speakers.get(stop.speaker), "host", stop.speaker)
+            sites.setdefault(stop.loc, (host, []))[1].append(str(cidr.value))  # type: ignore[attr-defined]
+    return [(loc, host, prefixes) for loc, (host, prefixes) in sites.items()]
+
+
+def _also_at(sites: list[tuple[Loc, str, list[str]]]) -> str:
+    """"FILE:LINE (HOST), ... and N more" for the other places a group's statement decides ("" if none)."""
+    shown = ", ".join(f"{loc} ({host})" for loc, host, _ in sites[:3])
+    return shown + (f" and {len(sites) - 3} more (see the locations)" if len(sites) > 3 else "")
+
+
 def _gap(error: str) -> tuple[str, object]:
     """("`STATEMENT` at FILE:LINE", its Loc) from a policy's "FILE:LINE[:COL]: `STATEMENT` ... not modelled"."""
     m = re.match(r"^(?P<file>.+?):(?P<line>\d+)(?::(?P<col>\d+))?: `(?P<text>[^`]+)`", error)
@@ -363,11 +396,28 @@ def _gap(error: str) -> tuple[str, object]:
     return f"`{m['text']}` at {loc.file}:{loc.line}", loc
 
 
+@dataclass(frozen=True)
+class ExemptPair:
+    """A lost (source, pod CIDR of dst) pair that needs no BGP route, or may not, and why; kept as fields
+    so that counting pairs never parses the text shown to the user."""
+
+    src: str
+    prefix: object
+    dst: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.src} -> {self.prefix} ({self.dst}): {self.why}"
+
+
 def _needing_bgp(ctx: CheckContext, lost: list[str], dst: object, fam: int, cidr: object,
-                 exempt: dict[str, list[str]], unsure: dict[str, list[str]]) -> list[str]:
-    """The lost sources whose pod traffic to dst needs a route BGP carries; the others are noted in `exempt`
-    (Cilium delivers without one: tunnel mode, autoDirectNodeRoutes on a shared segment) or `unsure`."""
+                 exempt: dict[str, list[ExemptPair]], unsure: dict[str, list[ExemptPair]]
+                 ) -> tuple[list[str], list[ExemptPair]]:
+    """The lost sources whose pod traffic to dst needs a route BGP carries, and the pairs added to `unsure`;
+    the others are noted in `exempt` (Cilium delivers without one: tunnel mode, autoDirectNodeRoutes on a
+    shared segment) or `unsure` (podpath cannot tell)."""
     kept = []
+    maybe = []
     for src_name in lost:
         src = ctx.cluster.nodes.get(src_name)
         need, why = pod_route_needs_bgp(ctx, src, dst, fam) if src is not None else (True, "")  # type: ignore[arg-type]
@@ -375,19 +425,22 @@ def _needing_bgp(ctx: CheckContext, lost: list[str], dst: object, fam: int, cidr
             kept.append(src_name)
             continue
         key = "tunnel" if why.startswith("routingMode") else "auto-direct-node-routes"
-        (exempt if need is False else unsure)[key].append(f"{src_name} -> {cidr} ({dst.name}): {why}")  # type: ignore[attr-defined]
-    return kept
+        pair = ExemptPair(src_name, cidr, dst.name, why)  # type: ignore[attr-defined]
+        (exempt if need is False else unsure)[key].append(pair)
+        if need is not False:
+            maybe.append(pair)
+    return kept, maybe
 
 
-def _exempt_findings(ctx: CheckContext, fam: int, exempt: dict[str, list[str]],
-                     unsure: dict[str, list[str]]) -> Iterator[Finding]:
+def _exempt_findings(ctx: CheckContext, fam: int, exempt: dict[str, list[ExemptPair]],
+                     unsure: dict[str, list[ExemptPair]]) -> Iterator[Finding]:
     """One info finding per reason for lost pairs that need no BGP route (Cilium delivers them itself), and
     one for the pairs podpath cannot tell (named as not checked, with what would settle it)."""
     for groups, unknown in ((exempt, False), (unsure, True)):
         for key, pairs in sorted(groups.items()):
             if unknown:
                 ctx.not_checked(f"{family_name(fam)} pod routes for {len(pairs)} node pair(s) the simulation does not "
-                                "route", pairs[0].split(": ", 1)[1])
+                                "route", pairs[0].why)
             why = ("Cilium encapsulates pod traffic to the node IP in tunnel mode; BGP carries only LoadBalancer and "
                    "service IPs" if key == "tunnel" else
                    "the nodes share an L2 segment and autoDirectNodeRoutes installs their pod routes")
@@ -396,7 +449,7 @@ def _exempt_findings(ctx: CheckContext, fam: int, exempt: dict[str, list[str]],
                       "shared L2 segment" if unknown else f" and need none: {why}") + ".")
             yield ctx.finding(f"{family_name(fam).lower()}:{'unknown' if unknown else 'exempt'}:{key}", msg,
                               locations=ctx.setting_locs("routing-mode", "auto-direct-node-routes"), severity="info",
-                              evidence=pairs[:12] + ([f"... and {len(pairs) - 12} more pairs"] if len(pairs) > 12 else []),
+                              evidence=[str(p) for p in pairs[:12]] + ([f"... and {len(pairs) - 12} more pairs"] if len(pairs) > 12 else []),
                               fix=None if not unknown else Fix("State the L2 segments of the nodes in podpath.yaml "
                                                               "(`segments:` and `hosts.<name>.interfaces`)"))
 
