@@ -165,6 +165,9 @@ class Unsupported:
     statement: str
     why: str = "not modelled"
     affects_routes: bool = True
+    # The routes the statement can add, remove or change, by the protocol that carries them ("ospf",
+    # "ospf6"), as its reader knows; "" for none; None: decided from its text (network.may_add_routes).
+    route_source: str | None = None
 
     def to_json(self) -> dict[str, object]:
         from podpath.redact import redact_statements

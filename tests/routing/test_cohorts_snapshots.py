@@ -74,3 +74,29 @@ def test_shared_work_never_borrows_another_files_locations(tmp_path: Path) -> No
         assert d.loc.file == f"bird/{d.speaker.split('/')[0]}.conf", (d.speaker, d.loc, d.text)
         for step in (d.policy.trace if d.policy else ()):
             assert step.loc is None or step.loc.file == d.loc.file, (d.speaker, step.loc)
+
+
+def _benchmark_scenarios():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "scenarios", Path(__file__).resolve().parents[2] / "benchmarks" / "scenarios.py")
+    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod
+
+
+@pytest.mark.parametrize("design, broken, deny_in", [("tor-rr", False, False), ("tor-rr", True, False),
+                                                      ("tor-rr", False, True), ("bird-tor", False, False),
+                                                      ("bird-tor", True, False)])
+def test_benchmark_scenarios(design: str, broken: bool, deny_in: bool, tmp_path: Path) -> None:
+    """The realistic scale scenarios (benchmarks/scenarios.py), racks of 20: the ToRs' `route-map NONE
+    deny 10` towards Cilium refuses everything (the group is skipped); with `deny_in` one ToR also
+    imports through it, so its nodes' groups are refused by every receiver."""
+    root = _benchmark_scenarios().write(tmp_path / "s", 45, design, broken)
+    if deny_in:
+        conf = root / "frr" / "tor1.conf"
+        conf.write_text(conf.read_text().replace("route-map NODES_IN_V4 in", "route-map NONE in"))
+    cp, shared, alone = _both(root)
+    assert dump(shared) == dump(alone)
+    assert _pairs(shared, cp) == _pairs(alone, cp)

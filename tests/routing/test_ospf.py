@@ -354,3 +354,149 @@ def test_parallel_point_to_point_and_broadcast_links_share_the_load(tmp_path: Pa
     }
     r = _routes(_write(tmp_path, files), "r1/ospf")["10.255.0.2/32"]
     assert (r.metric, _hops(r)) == (10, ["10.0.1.2@eth0", "10.0.2.2@eth1"])
+
+
+def test_frr_own_passive_network_that_others_make_transit_is_no_ospf_route(tmp_path: Path) -> None:
+    """Found in the lab (seed 547): ospfd's own stub network that is also a transit network of other
+    routers (its interface passive there), cheaper over its own interface, gets the root vertex's next
+    hops (none) and is pruned: neither `show ip ospf route` nor zebra has it. The kernel still has the
+    connected route, so forwarding is unchanged."""
+    snap = _triangle(tmp_path, r3_eth0="ip ospf passive")
+    r3 = _routes(snap, "r3/ospf")
+    assert "10.0.0.0/24" not in r3  # own stub cost 10, the transit network 60 away over the side link
+    assert r3["10.0.1.0/24"].connected and r3["10.255.0.2/32"].metric == 60
+    assert _routes(snap, "r1/ospf")["10.0.0.0/24"].connected  # r1 is on the transit network itself
+    fib = [e for e in snap.simulate().fib["r3"] if str(e.route.dst) == "10.0.0.0/24"]
+    assert [e.source for e in fib] == ["connected"]
+
+
+def _abr_with_stub(tmp: Path, order: str) -> podpath.Snapshot:
+    """r1 (backbone) - r2 (ABR of stub area 1, redistributes a static route) - r3 (area 1)."""
+    redist, stub = " redistribute static\n default-information originate always", " area 1 stub"
+    files = {
+        "podpath.yaml": _manifest({"r1": [("eth0", "bb")], "r2": [("eth0", "bb"), ("eth1", "a1")],
+                                   "r3": [("eth0", "a1")]}),
+        "frr/r1.conf": _frr("r1", _iface("eth0", "10.0.0.1/24") + _iface("lo", "10.255.0.1/32")),
+        "frr/r2.conf": _frr("r2", _iface("eth0", "10.0.0.2/24") + _iface("eth1", "10.1.0.2/24", "1"),
+                            "\n".join((redist, stub) if order == "redistribute first" else (stub, redist)),
+                            extra="ip route 192.168.2.0/24 blackhole"),
+        "frr/r3.conf": _frr("r3", _iface("eth0", "10.1.0.3/24", "1"), stub),
+    }
+    return _write(tmp, files)
+
+
+def test_frr_area_stub_read_after_redistribute_makes_the_externals_timing_dependent(tmp_path: Path) -> None:
+    """Found in the lab (seed 550, FRR 8.4 and 10.3): ospfd applies `area A stub` by flushing the
+    AS-external LSAs in its database, its own included; those of a `redistribute` read before it stay
+    flushed (the type-5 LSA at MaxAge) when zebra had already handed ospfd the route, and are advertised
+    when it had not: timing. The simulation keeps them and flags the prefixes, which `podpath lab`
+    marks as timing-dependent."""
+    from podpath.lab.run import is_timing, ospf_differences
+
+    snap = _abr_with_stub(tmp_path / "late", "redistribute first")
+    r1 = _routes(snap, "r1/ospf")
+    assert r1["192.168.2.0/24"].kind == "ext2" and r1["0.0.0.0/0"].kind == "ext2"
+    igp = snap.control_plane().igp
+    assert {str(p) for p in igp.timing} == {"192.168.2.0/24", "0.0.0.0/0"}
+    assert any("flushes ospfd's AS-external LSAs" in n and "frr/r2.conf" in n for n in igp.processes["r2/ospf"].notes)
+    lab = {"hosts": {"r1": {"ospf": {"frr": [
+        {"prefix": "10.255.0.1/32", "metric": 0, "nexthops": ["direct@lo"]}]}}}}
+    diffs = ospf_differences(snap, lab)
+    flushed = [d for d in diffs if "192.168.2.0/24" in d or "0.0.0.0/0" in d]
+    assert len(flushed) == 2 and all(is_timing(d) for d in flushed)
+    snap = _abr_with_stub(tmp_path / "early", "stub first")
+    assert not snap.control_plane().igp.timing
+    assert _routes(snap, "r1/ospf")["192.168.2.0/24"].kind == "ext2"
+
+
+def _ospf_and_bgp(tmp: Path, r1_bgp: str, r2_asn: int) -> podpath.Snapshot:
+    """r1 and r2 on one segment in OSPF; r2 also announces its loopback over BGP to r1."""
+    files = {
+        "podpath.yaml": _manifest({"r1": [("eth0", "lan")], "r2": [("eth0", "lan")]}),
+        "frr/r1.conf": _frr("r1", _iface("eth0", "10.0.0.1/24") + _iface("lo", "10.255.0.1/32"))
+        + f"router bgp 65001\n no bgp ebgp-requires-policy\n neighbor 10.0.0.2 remote-as {r2_asn}\n{r1_bgp}exit\n",
+        "frr/r2.conf": _frr("r2", _iface("eth0", "10.0.0.2/24") + _iface("lo", "10.255.0.2/32"))
+        + "router bgp %d\n no bgp ebgp-requires-policy\n neighbor 10.0.0.1 remote-as 65001\n"
+          " address-family ipv4 unicast\n  network 10.255.0.2/32\n exit-address-family\nexit\n" % r2_asn,
+    }
+    return _write(tmp, files)
+
+
+def _kernel_source(snap: podpath.Snapshot, host: str, prefix: str) -> list[str]:
+    return sorted(f"{e.source}:{e.route.protocol}" for e in snap.simulate().fib[host] if str(e.route.dst) == prefix)
+
+
+def test_zebra_selects_between_ospf_and_bgp_by_distance(tmp_path: Path) -> None:
+    """eBGP (distance 20) replaces OSPF (110) in zebra's kernel table; iBGP (200) does not;
+    `distance bgp` changes it."""
+    ebgp = _ospf_and_bgp(tmp_path / "ebgp", "", 65002)
+    assert next(s for s in ebgp.simulate().sessions).up
+    assert _kernel_source(ebgp, "r1", "10.255.0.2/32") == ["r1/frr:bgp"]
+    ibgp = _ospf_and_bgp(tmp_path / "ibgp", "", 65001)
+    assert _kernel_source(ibgp, "r1", "10.255.0.2/32") == ["static:ospf"]
+    far = _ospf_and_bgp(tmp_path / "dist", " address-family ipv4 unicast\n  distance bgp 150 200 200\n"
+                        " exit-address-family\n", 65002)
+    assert _kernel_source(far, "r1", "10.255.0.2/32") == ["static:ospf"]
+
+
+def test_bird_selects_between_ospf_and_bgp_by_preference(tmp_path: Path) -> None:
+    """BIRD: OSPF (150) wins over BGP (100) in the table, so the kernel gets the OSPF route only;
+    a BGP `preference 160` wins, and the kernel gets the BGP route only."""
+    def bird(lo: str, me: str, peer: str, asn: int, peer_asn: int, pref: str, static: str) -> str:
+        return (f"router id {lo};\nprotocol device {{}}\n"
+                f"protocol kernel {{ ipv4 {{ export where source != RTS_STATIC; }}; }}\n{static}"
+                f"protocol ospf v2 o4 {{ ipv4 {{ import all; export none; }};\n"
+                f"  area 0 {{ interface \"eth0\" {{ hello 1; dead 4; }}; interface \"lo\" {{ stub yes; }}; }}; }}\n"
+                f"protocol bgp up {{ local {me} as {asn}; neighbor {peer} as {peer_asn};\n"
+                f"  ipv4 {{ import all; export where net = {lo}/32; {pref} }}; }}\n")
+    man = ("hosts:\n  b1: {interfaces: {eth0: {addresses: ['10.0.0.1/24'], segment: lan}, lo: {addresses: ['10.255.0.1/32']}}}\n"
+           "  b2: {interfaces: {eth0: {addresses: ['10.0.0.2/24'], segment: lan}, lo: {addresses: ['10.255.0.2/32']}}}\n")
+    for name, pref, want in (("default", "", ["static:bird"]), ("pref", "preference 160;", ["b1/bird:bird"])):
+        snap = _write(tmp_path / name, {
+            "podpath.yaml": man,
+            "bird/b1.conf": bird("10.255.0.1", "10.0.0.1", "10.0.0.2", 65001, 65002, pref, ""),
+            "bird/b2.conf": bird("10.255.0.2", "10.0.0.2", "10.0.0.1", 65002, 65001, "",
+                                 "protocol static { ipv4; route 10.255.0.2/32 blackhole; }\n"),
+        })
+        assert all(s.up for s in snap.simulate().sessions)
+        assert _kernel_source(snap, "b1", "10.255.0.2/32") == want, name
+
+
+def test_unmodelled_ospf_statements_make_sessions_over_ospf_unknown(tmp_path: Path) -> None:
+    """`ip ospf authentication` (a key mismatch keeps the adjacency down) on one hypervisor: every
+    session whose peer is reached over OSPF of that family is unknown, citing the statement; the
+    readers flag the entry itself (`route_source`) rather than leaving it to its text."""
+    import shutil
+
+    shutil.copytree(DATA / "healthy", tmp_path / "snap")
+    conf = tmp_path / "snap" / "frr" / "pve03.conf"
+    conf.write_text(conf.read_text().replace(" ip ospf dead-interval 4\n",
+                                             " ip ospf dead-interval 4\n ip ospf authentication message-digest\n", 1))
+    snap = podpath.load(tmp_path / "snap")
+    auth = [u for u in snap.unsupported if u.statement.startswith("ip ospf authentication")]
+    assert [(u.route_source, u.loc.file) for u in auth] == [("ospf", "frr/pve03.conf")]
+    res = snap.simulate()
+    v4 = [s for s in res.sessions if s.a.remote_address.version == 4]
+    assert v4 and all(s.unknown and not s.up and "frr/pve03.conf:" in s.cause for s in v4), \
+        [(s.id, s.up, s.unknown, s.reason) for s in v4]
+    assert all(s.up for s in res.sessions if s.a.remote_address.version == 6)  # OSPFv3 is not concerned
+    assert not [f for f in snap.check().findings if f.rule == "BGP001" and f.severity.value == "error"]
+
+
+def test_bird_ospf_unsupported_statements_name_their_process_family() -> None:
+    d = Diagnostics()
+    cfg = parse_bird(textwrap.dedent("""
+        router id 10.0.0.1;
+        protocol device {}
+        protocol ospf v3 o6 {
+          ipv6 { import all; };
+          area 0 { networks { fd00::/48; }; interface "eth0" { authentication cryptographic; }; };
+        }
+        protocol ospf v2 o4 {
+          ipv4 { import all; };
+          area 0 { interface "eth0" { hello 1; }; };
+          tick 2;
+        }
+    """), "bird/b.conf", d)
+    got = {(u.statement.split()[0], u.route_source) for u in cfg.unsupported}
+    assert ("networks", "ospf6") in got and ("authentication", "ospf6") in got, got

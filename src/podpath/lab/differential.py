@@ -19,7 +19,7 @@ from podpath.lab.scenarios import Scenario, generate, merge, write
 
 __all__ = ["BatchResult", "ScenarioResult", "run_batch", "run_scenarios"]
 
-_HOST = re.compile(r"^s(\d+)r\d+\b")
+_HOST = re.compile(r"(?:^|: )s(\d+)r\d+\b")  # at the start, or after a "timing-dependent (...): " prefix
 
 
 @dataclass
@@ -65,7 +65,7 @@ def run_batch(scenarios: list[Scenario], *, daemons: str = "host", save_dir: Pat
         diffs = compare(snap, lab)
     by_index: dict[int, ScenarioResult] = {s.index: ScenarioResult(s) for s in scenarios}
     for d in diffs:
-        m = _HOST.match(d)
+        m = _HOST.search(d)
         target = by_index[int(m.group(1))] if m and int(m.group(1)) in by_index else None
         for r in ([target] if target else by_index.values()):
             r.differences.append(d)

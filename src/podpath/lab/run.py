@@ -282,6 +282,7 @@ def ospf_differences(snap: "Snapshot", lab: dict[str, Any]) -> list[str]:
 
     igp = snap.control_plane().igp
     diffs: list[str] = []
+    racy = {str(k): v for k, v in (igp.timing.items() if igp is not None else ())}
     for host, data in sorted(lab["hosts"].items()):
         for kind, rows in sorted(data.get("ospf", {}).items()):
             sim = lab_rows(igp, host, kind)
@@ -296,7 +297,11 @@ def ospf_differences(snap: "Snapshot", lab: dict[str, Any]) -> list[str]:
                 if any(a.get(k) != b.get(k) for k in keys):
                     diffs.append(f"{host} {kind}: OSPF route {pfx} is {_ospf_show(a)} in the lab, {_ospf_show(b)} "
                                  "in the simulator")
-    return diffs
+    out = []
+    for d in diffs:
+        pfx = d.split("OSPF route ", 1)[1].split(" ", 1)[0]
+        out.append(f"{TIMING} (OSPF: {racy[pfx]}): {d}" if pfx in racy else d)
+    return out
 
 
 def _ospf_show(r: dict[str, Any]) -> str:

@@ -137,6 +137,19 @@ class BgpSpeaker:
     installs_to_kernel: bool = True
     kernel_metric: int = 20
     config_file: str | None = None
+    # Selection against the host's other protocols (OSPF) for the kernel: FRR zebra's
+    # administrative distance of eBGP and iBGP routes (`distance bgp`), BIRD's preference
+    # of each BGP protocol's routes (by protocol name; 100 unless `preference` is set).
+    distance: dict[int, tuple[int, int]] = field(default_factory=dict)  # family -> (eBGP, iBGP)
+    peer_preference: dict[str, int] = field(default_factory=dict)
+
+    def table_rank(self, family: int, ibgp: bool, peer_name: str | None) -> int:
+        """How this daemon ranks a BGP route against another protocol's for the kernel: FRR's
+        distance (lower wins), BIRD's preference (higher wins)."""
+        if self.daemon is Daemon.BIRD:
+            return self.peer_preference.get(peer_name or "", 100)
+        ebgp, ibgp_d = self.distance.get(family, (20, 200))
+        return ibgp_d if ibgp else ebgp
 
     @property
     def id(self) -> str:

@@ -74,6 +74,7 @@ class External:
     how: str
     loc: Loc | None = None
     tag: int = 0
+    racy: str = ""  # why whether the daemon advertises it depends on timing (kept in the simulation)
 
 
 @dataclass
@@ -166,8 +167,14 @@ class IgpResult:
     processes: dict[str, OspfProcess] = field(default_factory=dict)
     routes: dict[str, list[IgpRoute]] = field(default_factory=dict)  # process id -> its OSPF routing table
     kernel: dict[str, list[KernelRoute]] = field(default_factory=dict)  # host -> kernel routes installed
+    # host -> prefix -> (daemon, its distance / preference): the OSPF route each daemon's table
+    # holds against its BGP routes (zebra's RIB, BIRD's master table), installed or not
+    ranks: dict[str, dict[IPNetwork, tuple[str, int]]] = field(default_factory=dict)
     adjacencies: list[Adjacency] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # prefixes whose OSPF routes depend on timing (External.racy), with why: `podpath lab` marks their
+    # differences as timing-dependent
+    timing: dict[IPNetwork, str] = field(default_factory=dict)
 
     def down(self, host: str | None = None) -> list[Adjacency]:
         pid = {p.id for p in self.processes.values() if host is None or p.host == host}
@@ -339,6 +346,9 @@ def simulate(processes: list[OspfProcess], net: Network,
             _simulate_version(procs, net, segments, res)
     for p in sorted(processes, key=lambda p: p.id):
         res.processes[p.id] = p
+        for e in p.externals:
+            if e.racy:
+                res.timing.setdefault(e.prefix, e.racy)
     return res
 
 
@@ -441,13 +451,20 @@ def _simulate_version(procs: dict[str, OspfProcess], net: Network, segments: dic
     # ---- intra-area SPF
     spf: dict[tuple[str, str], dict[str, tuple[int, frozenset[NextHop]]]] = {}
     intra: dict[str, dict[str, dict[IPNetwork, tuple[int, set[NextHop]]]]] = {}  # pid -> area -> prefix -> ...
+    blocked: dict[str, set[IPNetwork]] = {}  # pid -> intra-area routes ospfd pruned (no next hop)
     for area, g in sorted(graphs.items()):
         for pid in sorted(procs):
             if area not in attached.get(pid, ()):
                 continue
             d = spf[(pid, area)] = _spf(g, pid, procs, procs[pid].ecmp)
             table: dict[IPNetwork, tuple[int, set[NextHop]]] = {}
-            for v, (dv, hops) in d.items():
+            # RFC 2328 16.1: transit networks first (stage 1), then stub networks, the root's own first
+            # (FRR walks the shortest-path tree from the root).
+            order = sorted(d, key=lambda v: (not v.startswith("N:"), v != pid, v))
+            frr_v2 = procs[pid].daemon == "frr" and procs[pid].version == 2
+            pruned: set[IPNetwork] = set()
+            for v in order:
+                dv, hops = d[v]
                 if v.startswith("N:"):
                     for pfx in g.net_prefixes.get(v, ()):  # own networks reached directly: `direct` hops
                         _offer(table, pfx, dv, set(hops), procs[pid].ecmp)
@@ -457,8 +474,23 @@ def _simulate_version(procs: dict[str, OspfProcess], net: Network, segments: dic
                         if v == pid:
                             continue  # its own interface address: no route of its own
                         ifname = ifname[:-len(_REMOTE_ONLY)]
+                    if frr_v2 and v == pid and pfx in table:
+                        # ospfd (ospf_intra_add_stub) on its own stub network that is also a transit
+                        # network of other routers (its interface passive there): an equal cost keeps
+                        # the transit route's next hops; a lower cost copies the root vertex's next
+                        # hops, which are none, and the route is pruned as unreachable (seen in the lab).
+                        old_cost = table[pfx][0]
+                        if cost < old_cost:
+                            table[pfx] = (cost, set())
+                            pruned.add(pfx)
+                        continue
                     nh = {NextHop(None, ifname)} if v == pid else set(hops)
                     _offer(table, pfx, dv + cost, nh, procs[pid].ecmp)
+            for pfx in pruned:
+                if not table[pfx][1]:
+                    del table[pfx]
+                    # pruned after the inter-area routes were examined: it still hides their summaries
+                    blocked.setdefault(pid, set()).add(pfx)
             intra.setdefault(pid, {})[area] = table
     # ---- ABRs and summaries
     abrs = {pid for pid, areas in attached.items() if BACKBONE in areas and len(areas) > 1}
@@ -526,13 +558,14 @@ def _simulate_version(procs: dict[str, OspfProcess], net: Network, segments: dic
                 elif cost == old.metric and old.kind == "intra":
                     old.nexthops = _sorted_hops(set(old.nexthops) | hops)
         mine = {pfx for t in intra.get(pid, {}).values() for pfx, (_, h) in t.items() if not h}
+        mine |= blocked.get(pid, set())
         for pfx, (cost, hops, abr) in sorted(inter.get(pid, {}).items(), key=lambda kv: _pkey(kv[0])):
             if pfx in table or pfx in mine or cost >= LSINFINITY:
                 continue
             table[pfx] = IgpRoute(pfx, "inter", cost, _sorted_hops(hops), None, pid, via=f"summary from {abr}")
         ext = _externals(pid, procs, attached, abrs, spf, graphs)
         for pfx, r in sorted(ext.items(), key=lambda kv: _pkey(kv[0])):
-            if pfx not in table:
+            if pfx not in table and pfx not in blocked.get(pid, ()):
                 table[pfx] = r
         res.routes[pid] = [table[k] for k in sorted(table, key=_pkey)]
         if not p.ecmp:
@@ -739,6 +772,7 @@ def kernel_routes(res: IgpResult, net: Network) -> dict[str, list[KernelRoute]]:
                     continue
                 if r.prefix in others:
                     continue  # static (distance 1 / preference 200) or a configured host route wins
+                res.ranks.setdefault(host, {}).setdefault(r.prefix, (p.daemon, p.preference))
                 if not p.install:
                     continue
                 if p.kernel_filter is not None and not p.kernel_filter(r):
@@ -755,6 +789,7 @@ def kernel_routes(res: IgpResult, net: Network) -> dict[str, list[KernelRoute]]:
                                     loc=p.loc))
         if rows:
             out[host] = rows
+    res.kernel = out
     return out
 
 

@@ -125,7 +125,10 @@ _ROUTE_SOURCE = re.compile(
 
 
 def may_add_routes(u: Unsupported) -> bool:
-    """Could this unmodelled statement give its host routes (or addresses) podpath does not know?"""
+    """Could this unmodelled statement give its host routes (or addresses) podpath does not know?
+    The reader's `route_source` says so; entries without it are judged by their text."""
+    if u.route_source is not None:
+        return bool(u.route_source)
     return bool(_ROUTE_SOURCE.match(u.statement))
 
 

@@ -172,6 +172,27 @@ def _depends(a: SessionEnd, host: str, what: str, net: Network, b: SessionEnd | 
                     f"`hosts.{host}.routes` in podpath.yaml")
 
 
+def _over_unmodelled_igp(a: SessionEnd, host: str, addr: IPAddress, via: object, net: Network) -> Session | None:
+    """`host` reaches `addr` through a route of the simulated OSPF, and an OSPF router of that family
+    has a statement that can change OSPF's routes which podpath does not model (an area range,
+    authentication, ...): the session is unknown rather than up on trust."""
+    igp = net.igp
+    if igp is None or via is None or not any(via is k for k in igp.kernel.get(host, ())):  # type: ignore[attr-defined]
+        return None
+    source = "ospf" if addr.version == 4 else "ospf6"
+    domain = {p.host for p in igp.processes.values() if p.family == addr.version}  # type: ignore[attr-defined]
+    us = sorted((u for h in sorted(domain) for u in net.unmodelled_routes.get(h, ()) if u.route_source == source),
+                key=lambda u: u.loc)
+    if not us:
+        return None
+    u = us[0]
+    more = f" (and {len(us) - 1} more such statement(s))" if len(us) > 1 else ""
+    return _unknown(Session(a, None, False), f"{host} reaches {addr} over OSPF, whose routes `{u.statement}` at "
+                    f"{u.loc} may change{more}: podpath does not model it", f"`{u.statement}` at {u.loc}", u.loc,
+                    f"the routes OSPF gives {host}: a route dump of {host} (`ip route`), or `hosts.{host}.routes` "
+                    "in podpath.yaml")
+
+
 def _connect(sp: BgpSpeaker, peer: BgpPeer, by_host: dict[str, list[BgpSpeaker]], net: Network) -> Session:
     """The session from `sp`'s `peer`. A missing route that an unmodelled statement may install does not stop
     the checks: the session is unknown if everything else would let it come up, down if something else fails
@@ -189,7 +210,7 @@ def _connect_model(sp: BgpSpeaker, peer: BgpPeer, by_host: dict[str, list[BgpSpe
     addr = peer.address
     assert addr is not None
     host = net.host(sp.host)
-    ifname, src, _ = host.route_to(addr)
+    ifname, src, via = host.route_to(addr)
     if peer.local_address is not None:
         if not host.owns(peer.local_address):
             return _down(SessionEnd(sp, peer, peer.local_address, addr),
@@ -204,6 +225,9 @@ def _connect_model(sp: BgpSpeaker, peer: BgpPeer, by_host: dict[str, list[BgpSpe
             return _down(a, f"{sp.host} has no route to {addr}" + _igp_why(net, sp.host, addr))
         if src is None:
             return dep  # no source address to look for on the other side
+        pending.append(dep)
+    dep = _over_unmodelled_igp(a, sp.host, addr, via, net)
+    if dep is not None:
         pending.append(dep)
     target_host = sp.host if (addr.is_loopback or host.owns(addr)) else net.owner(addr, near=sp.host)
     if target_host is None:

@@ -195,7 +195,7 @@ class _Member:
     paths to `rcv`."""
 
     __slots__ = ("session", "snd", "rcv", "rsp", "rsid", "rhost", "local_as", "ribgp", "slot", "source", "group",
-                 "remote", "isig", "bundle")
+                 "remote", "isig", "bundle", "rcluster", "rrid")
 
     def __init__(self, session: Session, snd: SessionEnd, rcv: SessionEnd) -> None:
         self.session = session
@@ -212,6 +212,9 @@ class _Member:
         self.remote = snd.remote_address
         self.isig = -1  # import signature id (see Simulator._import_signature)
         self.bundle: _Bundle | None = None  # set when the receiver is in a cohort (Simulator._cohorts)
+        # What import_path compares the route's CLUSTER_LIST and ORIGINATOR_ID with.
+        self.rcluster = rcv.speaker.options.cluster_id or rcv.speaker.router_id
+        self.rrid = rcv.speaker.router_id
 
 
 _ALL = object()  # _Group.export: compute every member on its own
@@ -227,7 +230,7 @@ class _Group:
     one of the sender's own (FRR's and BIRD's next hop rules compare those)."""
 
     __slots__ = ("members", "static", "by_remote", "by_rid", "af", "peer_name", "ibgp", "daemon", "rejects",
-                 "loop_as", "loose", "bundles", "filter_ctx")
+                 "loop_as", "loose", "bundles", "filter_ctx", "rejects_split")
 
     def __init__(self, members: list[_Member], sp: BgpSpeaker, fam: int, net: Network) -> None:
         self.members = members
@@ -240,19 +243,22 @@ class _Group:
         pol = af.export_policy if af is not None else None
         # Whole group gets nothing: the family is not carried, or the export policy rejects everything.
         self.rejects = af is None or fam not in s0.afs or fam in s0.af_problems or (
-            type(pol) is Fixed and pol.verdict is Verdict.REJECT)
+            type(pol) is Fixed and pol.verdict is Verdict.REJECT) or getattr(pol, "denies_all", False)
         own: set[object] = set(net.host(sp.host).addresses)
         own.add(end.local_address)
         if af is not None:
             own.add(af.next_hop_address)
         self.static = {m for m in members if m.remote in own}
         # Every receiver rejects whatever it is sent: all Cilium (>= 1.16, rejects every received
-        # path), or all with one AS `loop_as` and no allowas-in, where nothing on the way can take
-        # an AS out of the path (no policy, or a trivial one): a path naming that AS is refused.
+        # path), all with an import policy that denies every route, or all with one AS `loop_as` and
+        # no allowas-in, where nothing on the way can take an AS out of the path (no policy, or a
+        # trivial one): a path naming that AS is refused.
         self.loop_as: int | None = None
         recv_afs = [m.rcv.peer.afs.get(fam) for m in members]
         if all(m.rsp.daemon is Daemon.CILIUM and not m.rsp.options.accepts_received for m in members):
             self.rejects = True
+        elif all(a is not None and getattr(a.import_policy, "denies_all", False) for a in recv_afs):
+            self.rejects = True  # every receiver's import policy rejects every route (an FRR `deny` first)
         elif (len({m.local_as for m in members}) == 1 and all(a is None or not a.allowas_in for a in recv_afs)
               and (pol is None or getattr(pol, "trivial", False))):
             self.loop_as = members[0].local_as
@@ -261,6 +267,9 @@ class _Group:
         self.filter_ctx = daemons._ctx(end, Direction.EXPORT) if (
             sp.daemon is Daemon.BIRD and pol is not None and context_free(pol)) else None
         self.loose: list[_Member] = list(members)  # members not in a bundle (see Simulator._cohorts)
+        # A group that rejects everything never has anything out: offering its members a withdrawal
+        # only matters where that takes a member out of its cohort (see Simulator.run).
+        self.rejects_split: list[_Member] = []
         self.bundles: list[_Bundle] = []
         self.by_remote: dict[object, list[_Member]] = {}
         self.by_rid: dict[object, list[_Member]] = {}
@@ -458,13 +467,13 @@ class Simulator:
         a route the same way."""
         sp = end.speaker
         af = end.peer.afs.get(fam)
-        host = self.net.host(sp.host)
         pol = af.import_policy if af is not None else None
         ctx = None if pol is None or context_free(pol) else daemons._ctx(end, Direction.IMPORT)
         afk = None if af is None else (af.allowas_in, af.gateway, af.default_local_pref, af.rr_client, policy_id(pol))
+        # The host is read only to resolve the next hop: that answer is part of the key per route
+        # (nh_bits in _prefix), so speakers on hosts with other connected networks can share.
         return (sp.daemon, sp.options.accepts_received, sp.options.ebgp_requires_policy, end.peer.name, end.ibgp,
-                end.remote_address, end.remote_router_id, end.single_hop, end.ifname, afk, host.connected_id(),
-                id(host.static) if host.static.routes else None, ctx)
+                end.remote_address, end.remote_router_id, end.single_hop, end.ifname, afk, ctx)
 
     def _cohorts(self, members: dict[tuple[str, int], list[_Member]], importers: dict[str, object]) -> None:
         """Group speakers into cohorts and each update group's members into bundles (see _Cohort).
@@ -556,6 +565,10 @@ class Simulator:
                     importers.setdefault(src.id, []).append((sp, vi))
         if self.use_cohorts:
             self._cohorts(members, importers)
+        for (_, fam), gs in self._groups_of.items():
+            for g in gs:
+                if g.rejects:
+                    g.rejects_split = [m for m in g.loose if (m.rsid, fam) in self._cohort_of]
         local: dict[IPNetwork, dict[str, list[Path]]] = {}
         starts: dict[IPNetwork, list[str]] = {}
         n_start = 0
@@ -622,10 +635,12 @@ class Simulator:
         rib: dict[str, dict[str, Path]] = {}
         best: dict[str, Path] = {}
         sent: dict[_Member, Route] = {}
-        # (id(wire), sender host) -> (wire, AS counts, cluster list?, originator?, hosts owning the
-        # next hop, {import signature: path or None}): one import per signature, wire and sender
-        # host (the import reads it: FRR's IPv6 next hop via the sender's link-local)
-        winfo: dict[tuple[int, str], tuple[Route, dict[int, int], bool, bool, object, dict[int, Path | None]]] = {}
+        # (id(wire), sender host) -> (wire, AS counts, cluster ids, originator?, hosts owning the
+        # next hop, {import signature x next-hop answer: path or None}, originator id, {receiving
+        # host: next-hop answer}): one import per signature, next-hop answer, wire and sender host
+        # (the import reads it: FRR's IPv6 next hop via the sender's link-local)
+        winfo: dict[tuple[int, str], tuple[Route, dict[int, int], frozenset[str], bool, object, dict[int, Path | None],
+                                           str | None, dict[str, int]]] = {}
         queue: deque[object] = deque(reversed(start) if self.reverse else start)
         queued: set[object] = set(start)
         speakers = self.speakers
@@ -648,15 +663,34 @@ class Simulator:
                 if c0 is not None:
                     exc.setdefault(c0, set()).add(sid)
 
-        def info(wire: Route, sender_host: str) -> tuple[Route, dict[int, int], bool, bool, object, dict[int, Path | None]]:
+        def info(wire: Route, sender_host: str) -> tuple[Route, dict[int, int], frozenset[str], bool, object,
+                                                         dict[int, Path | None], str | None, dict[str, int]]:
             """What the route says about identities (loop, martian, reflection checks), once per wire."""
             w = winfo.get((id(wire), sender_host))
             if w is None or w[0] is not wire:
                 nh = wire.next_hop
-                w = winfo[(id(wire), sender_host)] = (wire, wire.as_path.counts(), bool(wire.cluster_list),
-                                       wire.originator_id is not None,
-                                       addr_hosts.get(nh, _NONE) if nh is not None else _NONE, {})
+                oid = wire.originator_id
+                w = winfo[(id(wire), sender_host)] = (wire, wire.as_path.counts(),
+                                       frozenset(str(c) for c in wire.cluster_list), oid is not None,
+                                       addr_hosts.get(nh, _NONE) if nh is not None else _NONE, {},
+                                       str(oid) if oid is not None else None, {})
             return w
+
+        def nh_bits(w: tuple[object, ...], host: str) -> int:
+            """How `host` resolves the route's next hop, as import_path asks it (8 values): with the
+            import signature, what decides the import (see Simulator._import_signature)."""
+            memo: dict[str, int] = w[7]  # type: ignore[assignment]
+            bits = memo.get(host)
+            if bits is None:
+                nh = w[0].next_hop  # type: ignore[attr-defined]
+                if nh is None:
+                    bits = 0
+                else:
+                    h = net.host(host)
+                    bits = ((h.on_link(nh) is not None) | (h.resolves(nh, nh.version in h.nht_via_default) << 1)
+                            | (h.resolves(nh) << 2))
+                memo[host] = bits
+            return bits
 
         def enqueue(item: object) -> None:
             if item not in queued:
@@ -717,16 +751,19 @@ class Simulator:
                 sent[m] = wire
                 path: Path | None
                 if fast:
-                    _, counts, any_hit, orig, nh_hosts, by_sig = info(wire, sender_host)
-                    # A route that names the receiver's own AS, addresses or router-id (loop,
-                    # martian and reflection checks) is imported on its own.
-                    if any_hit or m.local_as in counts or m.rhost in nh_hosts or (orig and m.ribgp):  # type: ignore[operator]
+                    w = info(wire, sender_host)
+                    _, counts, clusters, orig, nh_hosts, by_sig, oid, _ = w
+                    # A route that names the receiver's own AS, addresses, cluster-id or router-id
+                    # (loop, martian and reflection checks) is imported on its own.
+                    if m.local_as in counts or m.rhost in nh_hosts or m.rcluster in clusters or (  # type: ignore[operator]
+                            orig and m.ribgp and oid == m.rrid):
                         path = import_path(m.rsp, m.rcv, m.session, wire, net, cache, sender_host)[0]
                     else:
-                        tmpl = by_sig.get(m.isig, _MISSING)
+                        ik = m.isig * 8 + nh_bits(w, m.rhost)
+                        tmpl = by_sig.get(ik, _MISSING)
                         if tmpl is _MISSING:
-                            path = by_sig[m.isig] = import_path(m.rsp, m.rcv, m.session, wire, net, cache,
-                                                                sender_host)[0]
+                            path = by_sig[ik] = import_path(m.rsp, m.rcv, m.session, wire, net, cache,
+                                                            sender_host)[0]
                         elif tmpl is None:
                             path = None
                         else:  # Path.with_source, inlined
@@ -813,9 +850,10 @@ class Simulator:
                     path = import_path(rep.rsp, rep.rcv, rep.session, wire0, net, cache, host)[0]
                 else:
                     by_sig = w[5]  # type: ignore[index]
-                    path = by_sig.get(b.isig, _MISSING)  # type: ignore[assignment]
+                    ik = b.isig * 8 + nh_bits(w, rep.rhost)  # type: ignore[arg-type]
+                    path = by_sig.get(ik, _MISSING)  # type: ignore[assignment]
                     if path is _MISSING:
-                        path = by_sig[b.isig] = import_path(rep.rsp, rep.rcv, rep.session, wire0, net, cache, host)[0]
+                        path = by_sig[ik] = import_path(rep.rsp, rep.rcv, rep.session, wire0, net, cache, host)[0]
                 if path is None:
                     d.pop(b.pos, None)
                 else:
@@ -899,6 +937,10 @@ class Simulator:
             elif ms:
                 gs = groups_of[(sid, fam)]
                 for g in (reversed(gs) if self.reverse else gs):
+                    if g.rejects:  # nothing was ever sent: only the cohort splits of a withdrawal remain
+                        for m in (reversed(g.rejects_split) if self.reverse else g.rejects_split):
+                            deliver(m, None, sp.host)
+                        continue
                     if new is None:
                         wire0, excl = None, _NONE
                     else:
@@ -1005,12 +1047,17 @@ class Simulator:
         self._kmemo: dict[tuple[object, ...], tuple[Route, KernelRoute | None, str | None, object]] = {}
         self._nh_hosts: dict[int, tuple[Route, set[str]]] = {}
         self._hostkeys: dict[tuple[object, ...], int] = {}
+        self._over_igp: dict[str, set[IPNetwork]] = {}  # host -> prefixes where BGP beat OSPF
         for sp in self.speakers.values():
             if not sp.installs_to_kernel:
                 continue
             fib._order.setdefault(sp.host, []).append(sp.id)
             have = {e.route.dst for e in base.get(sp.host, ()) if e.source == sp.id}
             fib._own[sp.id] = self._kernel_entries(sp, best[sp.id].entries(), best[sp.id]._u.prefixes, have)
+        for host, won in sorted(self._over_igp.items()):  # the daemon's BGP route replaced its OSPF route
+            igp_ids = {id(kr) for kr in getattr(self.net.igp, "kernel", {}).get(host, ())}
+            if host in base:
+                base[host][:] = [e for e in base[host] if not (id(e.route) in igp_ids and e.route.dst in won)]
         for c in self.cohorts:
             sp = self.speakers[c.rep]
             if not sp.installs_to_kernel:
@@ -1026,7 +1073,14 @@ class Simulator:
         """The kernel routes `sp` installs from its best paths, with their prefix positions."""
         out: list[tuple[int, FibEntry]] = []
         host = self.net.host(sp.host)
-        non_bgp = {n for n, ifname, _ in host.connected if ifname != "lo"} | {r.dst for r in host.static.routes}
+        igp = self.net.igp
+        igp_routes = getattr(igp, "kernel", {}).get(sp.host, ())
+        igp_ids = {id(kr) for kr in igp_routes}
+        # OSPF's routes in this daemon's table: selected against BGP by distance / preference below
+        igp_rank = {pfx: rank for pfx, (daemon, rank) in getattr(igp, "ranks", {}).get(sp.host, {}).items()
+                    if daemon == sp.daemon.value}
+        non_bgp = {n for n, ifname, _ in host.connected if ifname != "lo"} | {
+            r.dst for r in host.static.routes if id(r) not in igp_ids or r.dst not in igp_rank}
         hostkey = self._hostkeys.setdefault((host.connected_id(), id(host.static) if host.static.routes else None,
                                              sp.kernel_metric, sp.daemon), len(self._hostkeys))
         pol = sp.kernel_export
@@ -1038,6 +1092,18 @@ class Simulator:
                 continue
             prefix = prefixes[pi]
             tracing = self.trace is not None and prefix in self.trace
+            over_igp = False
+            if prefix in igp_rank and not path.local:
+                mine = sp.table_rank(prefix.version, path.ibgp, path.peer_name)
+                over_igp = mine < igp_rank[prefix] if sp.daemon is Daemon.FRR else mine > igp_rank[prefix]
+                if not over_igp:
+                    if tracing:
+                        self._record(prefix, Decision(sp.id, "kernel", False, f"{sp.id}: the OSPF route wins "
+                                                      f"({'distance' if sp.daemon is Daemon.FRR else 'preference'} "
+                                                      f"{igp_rank[prefix]} against BGP's {mine})", sp.loc))
+                    continue
+                if sp.daemon is Daemon.BIRD:  # BIRD's best route is BGP's: its kernel protocol sees only that
+                    self._over_igp.setdefault(sp.host, set()).add(prefix)
             if sp.daemon is Daemon.FRR:
                 if path.local or not path.valid or (non_bgp and prefix in non_bgp):
                     continue  # zebra: lower distance wins; own originations are not installed
@@ -1087,6 +1153,8 @@ class Simulator:
                 e = FibEntry(k[1], sp.id, k[2], None, a.why_invalid if k[1].type != "unicast" else "")
             if e is not None and not (have and e.route.dst in have):
                 out.append((pi, e))
+                if over_igp and sp.daemon is Daemon.FRR:
+                    self._over_igp.setdefault(sp.host, set()).add(prefix)
                 if tracing:
                     self._record(prefix, Decision(sp.id, "kernel", True, f"{sp.host}: installed "
                                                   f"{e.route.describe()} (from {sp.id})"))

@@ -799,3 +799,37 @@ def test_neighbor_policy_is_context_free_unless_it_reads_the_peer() -> None:
     for line in ("match peer fd00::5", "set ipv6 next-hop peer-address", "call SUB"):
         cfg = cfg_of(base.format(line=line) + "route-map SUB permit 10\n match peer fd00::6\n")
         assert not neighbor_outbound(cfg, None, "NODES").context_free, line
+
+
+@pytest.mark.parametrize("maps, denies", [
+    ("route-map M deny 10\nroute-map M permit 20\n", True),  # the first clause matches every route
+    ("route-map M permit 5\n match ipv6 address prefix-list P\nroute-map M deny 10\n", False),
+    ("route-map M deny 10\n match ipv6 address prefix-list P\n", False),  # implicit deny, but P matches some
+    ("route-map M permit 10\n", False),
+    ("route-map OTHER permit 10\n", True),  # M is not defined: FRR denies every route on a neighbor
+])
+def test_neighbor_policy_denies_all_only_when_no_route_can_pass(maps: str, denies: bool) -> None:
+    """`denies_all` lets the simulator skip offering routes to a group: it must hold for every route."""
+    text = """
+    router bgp 65000
+     neighbor NODES peer-group
+     neighbor NODES remote-as external
+     bgp listen range fd00::/64 peer-group NODES
+     address-family ipv6 unicast
+      neighbor NODES activate
+      neighbor NODES route-map M in
+      neighbor NODES route-map M out
+     exit-address-family
+    !
+    ipv6 prefix-list P seq 5 permit fd00:1::/64
+    """
+    cfg = cfg_of(text + maps)
+    routes = [R("fd00:1::/64"), R("fd00:2::/64", comms={(65000, 1)}), R("fd00:3::/48", path=(65003, 65004))]
+    for pol in (neighbor_inbound(cfg, None, "NODES"), neighbor_outbound(cfg, None, "NODES")):
+        assert pol.denies_all is denies
+        if denies:
+            assert not any(pol.evaluate(r, IN).accepted for r in routes)
+        else:
+            assert any(pol.evaluate(r, IN).accepted for r in routes) or "prefix-list P" in maps
+    no_map = cfg_of(text.replace("  neighbor NODES route-map M in\n", "").replace("  neighbor NODES route-map M out\n", ""))
+    assert not neighbor_outbound(no_map, None, "NODES").denies_all

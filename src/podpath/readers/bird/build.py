@@ -617,8 +617,9 @@ class _Builder:
                                  f"(bird -p: syntax error, unexpected {token})")
         return True
 
-    def unsupported(self, loc: Loc, statement: str, why: str, affects: bool = True) -> None:
-        self.cfg.unsupported.append(Unsupported(loc, statement, why, affects))
+    def unsupported(self, loc: Loc, statement: str, why: str, affects: bool = True,
+                    route_source: str | None = None) -> None:
+        self.cfg.unsupported.append(Unsupported(loc, statement, why, affects, route_source))
 
     def define_symbol(self, name: str, kind: str, loc: Loc) -> bool:
         old = self.symbols.get(name)
@@ -775,7 +776,13 @@ class _Builder:
 
             assert isinstance(p, GenericProtocol)
             p.items = d.items
-            p.ospf = read_ospf(variant, d.items, self.unsupported, self.error)
+            source = "ospf6" if variant == "v3" else "ospf"
+
+            def ospf_unsupported(loc: Loc, statement: str, why: str, affects: bool = True) -> None:
+                # an OSPF statement that can change routes: what depends on OSPF's routes is unknown
+                self.unsupported(loc, statement, why, affects, source if affects else "")
+
+            p.ospf = read_ospf(variant, d.items, ospf_unsupported, self.error)
         elif cls is GenericProtocol:
             what = f"protocol {ptype}{' ' + variant if variant else ''} {name}"
             self.unsupported(d.loc, what, f"{_PRETTY.get(ptype, ptype)} is not modelled"

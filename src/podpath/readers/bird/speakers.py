@@ -66,6 +66,9 @@ def to_speakers(cfg: BirdConfig, host: str, host_interfaces: list[tuple[str, Any
         chans = _channels(p)
         if isinstance(p, BgpProtocol):
             sp.peers.append(_peer(p, chans, pol))
+            prefs = [ch.preference for ch in chans.values() if ch.preference is not None]
+            if prefs:  # the channel's `preference` (BGP's default: 100), against OSPF's 150 in the table
+                sp.peer_preference[p.name] = prefs[0]
         elif isinstance(p, KernelProtocol):
             for fam, ch in chans.items():
                 if ch.export is not None and ch.export.kind != "none":

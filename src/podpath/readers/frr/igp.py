@@ -52,7 +52,7 @@ def to_ospf(cfg: FrrConfig, host: str, h: HostNet, mtus: dict[str, int] | None =
             iface = _iface(cfg, inst, ifname, by_if.get(ifname, []), mtus.get(ifname), p)
             if iface is not None:
                 p.interfaces.append(iface)
-        p.externals = _externals(cfg, inst, h, p, fam)
+        p.externals = _flushed_by_stub(inst, p, _externals(cfg, inst, h, p, fam))
         out.append(p)
     return out
 
@@ -170,6 +170,28 @@ def _externals(cfg: FrrConfig, inst: OspfInstance, h: HostNet, p: OspfProcess, f
             p.notes.append(f"`default-information originate` at {d.loc} originates a default route only while "
                            f"{p.host} has one from another source; podpath sees none (add `always`, or the route)")
     return out
+
+
+def _flushed_by_stub(inst: OspfInstance, p: OspfProcess, externals: list[External]) -> list[External]:
+    """ospfd applies `area A stub` by flushing the AS-external LSAs of its database, its own
+    included, and does not originate them again until the redistributed routes change. The
+    externals of a `redistribute`/`default-information` read before the first `area A stub` are
+    gone from the whole domain when zebra handed ospfd the redistributed route before it read the
+    area statement, and advertised otherwise: timing (seen both ways in the lab, FRR 8.4 and 10.3,
+    the flushed type-5 LSA at MaxAge). They stay in the simulation, marked `racy`."""
+    if p.version != 2:
+        return externals
+    stubs = sorted((a.loc.line, a) for a in inst.areas.values() if a.kind == "stub" and a.loc is not None)
+    if not stubs:
+        return externals
+    line, area = stubs[0]
+    for e in externals:
+        if e.loc is not None and area.loc is not None and e.loc.file == area.loc.file and e.loc.line < line:
+            e.racy = (f"{e.how} at {e.loc} is read before `area {area.area} stub` at {area.loc}, which flushes "
+                      f"ospfd's AS-external LSAs: whether {e.prefix} stays advertised depends on when zebra "
+                      "hands ospfd the route (put the area statement first)")
+            p.notes.append(e.racy)
+    return externals
 
 
 def redistribute_into_bgp(cfg: FrrConfig, speakers: list[Any], installed: list[Any], routes: dict[str, Any]) -> None:

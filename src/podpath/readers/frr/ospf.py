@@ -52,6 +52,17 @@ def _inst(node: "P._Node") -> OspfInstance:
     return n.data  # type: ignore[return-value]
 
 
+def _skip(p: "P.FrrParser", why: str, affects: bool) -> None:
+    """An OSPF statement read but not modelled; one that can change routes names the process whose
+    routes it changes (`Unsupported.route_source`), so what depends on them is unknown."""
+    toks = [t for t in p._toks if t != "no"]
+    if toks[:1] == ["ipv6"] or toks[1:2] == ["ospf6"] or "ospf6" in str(getattr(p.node, "kind", "")):
+        source = "ospf6"
+    else:
+        source = "ospf"
+    p._unsupported(why, affects, source if affects else "")
+
+
 # ------------------------------------------------------------------------------------------- router ospf[6]
 
 def router(p: "P.FrrParser", node: "P._Node", c: "P._Cur", neg: bool) -> object:
@@ -59,7 +70,7 @@ def router(p: "P.FrrParser", node: "P._Node", c: "P._Cur", neg: bool) -> object:
     word = c.take("`ospf` | `ospf6`")
     version = 2 if word == "ospf" else 3
     if neg:
-        p._unsupported(f"`no router {word}` removes the process; not modelled", True)
+        _skip(p, f"`no router {word}` removes the process; not modelled", True)
         return None
     if version == 2 and c.more() and P._INT_RE.match(c.peek() or ""):
         p._open_opaque(node, f"multi-instance OSPF (`router ospf {c.peek()}`) is not modelled", True)
@@ -133,7 +144,7 @@ def _passive(p: "P.FrrParser", node: "P._Node", c: "P._Cur", neg: bool) -> objec
     inst = _inst(node)
     name = c.take("interface name or `default`")
     if c.more():  # `passive-interface IF A.B.C.D`: per address
-        p._unsupported("per-address passive-interface is not modelled (the whole interface is taken)", True)
+        _skip(p, "per-address passive-interface is not modelled (the whole interface is taken)", True)
         c.rest()
     if name == "default":
         inst.passive_default, inst.passive_default_loc = not neg, p.loc()
@@ -155,7 +166,7 @@ def _redistribute(p: "P.FrrParser", node: "P._Node", c: "P._Cur", neg: bool) -> 
     if not neg:
         inst.redistributes.append(r)
         if src not in ("connected", "static", "kernel"):
-            p._unsupported(f"`redistribute {src}` into OSPF is not simulated: {src} routes are not fed back into "
+            _skip(p, f"`redistribute {src}` into OSPF is not simulated: {src} routes are not fed back into "
                            "the IGP", True)
     return None
 
@@ -210,7 +221,7 @@ def _area_cmd(p: "P.FrrParser", node: "P._Node", c: "P._Cur", neg: bool) -> obje
                 a.no_summary = True
             elif what == "nssa" and w in ("translate-candidate", "translate-never", "translate-always",
                                            "default-information-originate", "suppress-fa"):
-                p._unsupported(f"NSSA option `{w}` is not modelled", True)
+                _skip(p, f"NSSA option `{w}` is not modelled", True)
                 c.rest()
             else:
                 raise P._Syntax(c.i - 1, "`no-summary`")
@@ -220,7 +231,7 @@ def _area_cmd(p: "P.FrrParser", node: "P._Node", c: "P._Cur", neg: bool) -> obje
             a = inst.areas[area] = OspfArea(area, p.loc())
         a.default_cost = None if neg else c.int("cost", 0, 16777215)
         return None
-    p._unsupported(f"`area {what}` is not modelled" + (
+    _skip(p, f"`area {what}` is not modelled" + (
         " (authentication is not checked: a key mismatch keeps adjacencies down)" if what == "authentication"
         else ""), True)
     c.rest()
@@ -247,7 +258,7 @@ def _distance(p: "P.FrrParser", node: "P._Node", c: "P._Cur", neg: bool) -> obje
         c.end()
         inst.distance, inst.distance_loc = (None, None) if neg else (v, p.loc())
         return None
-    p._unsupported("per-route-type OSPF `distance` is not modelled (110 is used)", True)
+    _skip(p, "per-route-type OSPF `distance` is not modelled (110 is used)", True)
     c.rest()
     return None
 
@@ -258,7 +269,7 @@ def _unsupported_stmt(p: "P.FrrParser", node: "P._Node", c: "P._Cur", neg: bool)
     affects = not any(text.startswith(w) or text.startswith(f"no {w}") for w in
                       ("log-adjacency-changes", "timers", "refresh", "write-multiplier", "socket-buffer",
                        "graceful-restart", "capability opaque", "maximum-paths"))
-    p._unsupported(f"`{key}` in `router {node.kind}` is not modelled", affects)
+    _skip(p, f"`{key}` in `router {node.kind}` is not modelled", affects)
     c.rest()
     return None
 
@@ -275,7 +286,7 @@ def interface(p: "P.FrrParser", node: "P._Node", c: "P._Cur", neg: bool, family:
         s = itf.ospf[version] = OspfIfSettings(p.loc())
     what = c.take("OSPF interface setting")
     if what in ("authentication", "authentication-key", "message-digest-key", "authentication-key-id", "keychain"):
-        p._unsupported("OSPF authentication is not checked (a key mismatch keeps adjacencies down)", True)
+        _skip(p, "OSPF authentication is not checked (a key mismatch keeps adjacencies down)", True)
         c.rest()
         return None
     if what == "area":
@@ -286,7 +297,7 @@ def interface(p: "P.FrrParser", node: "P._Node", c: "P._Cur", neg: bool, family:
         s.area, s.area_loc = _area(c), p.loc()
         if c.more():  # `ip ospf area A A.B.C.D`: one address of the interface
             c.addr("interface address", 4)
-            p._unsupported("per-address `ip ospf area` is not modelled (the whole interface is taken)", True)
+            _skip(p, "per-address `ip ospf area` is not modelled (the whole interface is taken)", True)
         c.end()
     elif what == "cost":
         s.cost = None if neg else c.int("cost", 1, 65535)
@@ -300,7 +311,7 @@ def interface(p: "P.FrrParser", node: "P._Node", c: "P._Cur", neg: bool, family:
             t = c.kw(*_NETWORK_TYPES)
             s.network = t
             if t in ("non-broadcast", "point-to-multipoint"):
-                p._unsupported(f"OSPF network type {t} is modelled as broadcast", True)
+                _skip(p, f"OSPF network type {t} is modelled as broadcast", True)
             c.rest()
     elif what in ("hello-interval", "dead-interval"):
         if neg:
@@ -308,7 +319,7 @@ def interface(p: "P.FrrParser", node: "P._Node", c: "P._Cur", neg: bool, family:
             c.rest()
         elif what == "dead-interval" and c.peek() == "minimal":
             s.dead, s.hello = 1, 0
-            p._unsupported("sub-second hellos (`dead-interval minimal`)", False)
+            _skip(p, "sub-second hellos (`dead-interval minimal`)", False)
             c.rest()
         else:
             setattr(s, what.split("-")[0], c.int("seconds", 1, 65535))
@@ -317,7 +328,7 @@ def interface(p: "P.FrrParser", node: "P._Node", c: "P._Cur", neg: bool, family:
     elif what == "passive":
         s.passive = not neg
         if c.more():
-            p._unsupported("per-address `ip ospf passive` is not modelled (the whole interface is taken)", True)
+            _skip(p, "per-address `ip ospf passive` is not modelled (the whole interface is taken)", True)
             c.rest()
     elif what == "mtu-ignore":
         s.mtu_ignore = not neg
@@ -328,7 +339,7 @@ def interface(p: "P.FrrParser", node: "P._Node", c: "P._Cur", neg: bool, family:
             c.rest()
     else:
         affects = what not in ("bfd", "retransmit-interval", "transmit-delay", "ifmtu", "graceful-restart")
-        p._unsupported(f"interface `{'ip ospf' if version == 2 else 'ipv6 ospf6'} {what}` is not modelled", affects)
+        _skip(p, f"interface `{'ip ospf' if version == 2 else 'ipv6 ospf6'} {what}` is not modelled", affects)
         c.rest()
         return None
     s.locs[what] = p.loc()

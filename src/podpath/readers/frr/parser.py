@@ -511,8 +511,8 @@ class FrrParser:
     def _warn(self, idx: int, message: str) -> None:
         self.diags.warning(Loc(self.file, self.lineno, self._col(idx)), message, self.raw)
 
-    def _unsupported(self, why: str, affects: bool = True) -> None:
-        self.cfg.unsupported.append(Unsupported(self.loc(), " ".join(self._toks), why, affects))
+    def _unsupported(self, why: str, affects: bool = True, route_source: str | None = None) -> None:
+        self.cfg.unsupported.append(Unsupported(self.loc(), " ".join(self._toks), why, affects, route_source))
 
     def _unknown(self, toks: list[str], key: str) -> None:
         if key.startswith("exit"):

@@ -849,6 +849,31 @@ class NeighborPolicy:
                     todo.append(cl.call.name)
         return True
 
+    @functools.cached_property
+    def key(self) -> object:
+        """A structural key (routing.policy.policy_key) for an inbound policy with no filter
+        configured: what `evaluate` then reads (the weight, `ebgp-requires-policy`, whether the
+        session is eBGP). Neighbors of different routers with nothing configured then share
+        imports; any other policy is keyed by its identity (None)."""
+        if self.direction is not Direction.IMPORT or self.named:
+            return None
+        n, inst, a = self.neighbor, self.instance, self.settings
+        return ("frr-neighbor-in", str(self.af), a.weight if a is not None else None, self.ebgp_requires_policy(),
+                n.remote_as_mode, n.remote_as, n.local_as, inst.asn)
+
+    @functools.cached_property
+    def denies_all(self) -> bool:
+        """True when `evaluate` rejects every route in every context: the route-map is not
+        defined (FRR then denies every route on a neighbor), or its first clause is a `deny`
+        without match statements. The simulator then need not offer anything (routing.sim)."""
+        if self.route_map is None:
+            return False
+        rm = self.config.route_maps.get(self.route_map.name)
+        if rm is None or not rm.clauses:
+            return True
+        first = rm.ordered()[0]
+        return first.action == "deny" and not first.matches
+
     @property
     def named(self) -> bool:
         """A policy *name* is configured (all `ebgp-requires-policy` looks at)."""

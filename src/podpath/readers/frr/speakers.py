@@ -53,6 +53,10 @@ def to_speakers(cfg: FrrConfig, host: str) -> tuple[list[BgpSpeaker], list[tuple
         rid = str(inst.router_id) if inst.router_id else _router_id(cfg)
         sp = BgpSpeaker(host, Daemon.FRR, "frr", inst.asn, inst.loc, router_id=rid, version=cfg.version or "",
                         vrf=vrf, options=opts, config_file=cfg.file)
+        for key, fam in _AFS:  # `distance bgp EBGP IBGP LOCAL` (zebra compares it with OSPF's)
+            af = inst.afs.get(key)
+            if af is not None and af.distance:
+                sp.distance[fam] = (af.distance[0], af.distance[1])
         for n in sorted(inst.neighbors.values(), key=lambda n: n.name):
             if n.is_group:
                 continue
