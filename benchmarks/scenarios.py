@@ -28,6 +28,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # loaded by path from tests, too
+from snapshot_scale import cilium_bird_resources, pod_cidr_advertisement  # noqa: E402
+
 DESIGNS = ("tor-rr", "bird-tor")
 RACK = 20
 CILIUM_AS = 4220000000
@@ -196,19 +199,7 @@ spec:
         matchLabels:
           advertise: bgp
 """)
-    docs.append(f"""apiVersion: cilium.io/v2
-kind: CiliumBGPAdvertisement
-metadata:
-  name: pod-cidr
-  labels:
-    advertise: bgp
-spec:
-  advertisements:
-    - advertisementType: PodCIDR
-      attributes:
-        communities:
-          large: ["{COMMUNITY}"]
-""")
+    docs.append(pod_cidr_advertisement(COMMUNITY))
     for r in range(racks(n)):
         v6, v4 = tor_rack_addr(r)
         docs.append(f"""apiVersion: cilium.io/v2
@@ -445,52 +436,7 @@ protocol bgp tor4 {{
 """
 
 
-CILIUM_BIRD = f"""apiVersion: cilium.io/v2
-kind: CiliumBGPClusterConfig
-metadata:
-  name: bird-localhost
-spec:
-  nodeSelector:
-    matchLabels:
-      bgp: bird
-  bgpInstances:
-    - name: cilium
-      localASN: {CILIUM_AS}
-      peers:
-        - name: bird6
-          peerAddress: "::1"
-          peerConfigRef:
-            name: bird6
-        - name: bird4
-          peerAddress: "127.0.0.1"
-          peerConfigRef:
-            name: bird4
----
-""" + "".join(f"""apiVersion: cilium.io/v2
-kind: CiliumBGPPeerConfig
-metadata:
-  name: bird{v}
-spec:
-  families:
-    - afi: ipv{v}
-      safi: unicast
-      advertisements:
-        matchLabels:
-          advertise: bgp
----
-""" for v in (6, 4)) + f"""apiVersion: cilium.io/v2
-kind: CiliumBGPAdvertisement
-metadata:
-  name: pod-cidr
-  labels:
-    advertise: bgp
-spec:
-  advertisements:
-    - advertisementType: PodCIDR
-      attributes:
-        communities:
-          large: ["{COMMUNITY}"]
-"""
+CILIUM_BIRD = cilium_bird_resources(COMMUNITY)
 
 
 # ---- writing ------------------------------------------------------------------------------------

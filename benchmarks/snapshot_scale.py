@@ -161,7 +161,27 @@ bgpControlPlane:
   enabled: true
 """
 
-CILIUM_BGP = f"""apiVersion: cilium.io/v2
+
+def pod_cidr_advertisement(community: str) -> str:
+    """The PodCIDR advertisement every peer config selects (`advertise: bgp`), tagged with a large community."""
+    return f"""apiVersion: cilium.io/v2
+kind: CiliumBGPAdvertisement
+metadata:
+  name: pod-cidr
+  labels:
+    advertise: bgp
+spec:
+  advertisements:
+    - advertisementType: PodCIDR
+      attributes:
+        communities:
+          large: ["{community}"]
+"""
+
+
+def cilium_bird_resources(community: str) -> str:
+    """Cilium BGP resources for a BIRD on every node: peers ::1 and 127.0.0.1, one peer config per family."""
+    return f"""apiVersion: cilium.io/v2
 kind: CiliumBGPClusterConfig
 metadata:
   name: bird-localhost
@@ -194,19 +214,10 @@ spec:
         matchLabels:
           advertise: bgp
 ---
-""" for v in (6, 4)) + f"""apiVersion: cilium.io/v2
-kind: CiliumBGPAdvertisement
-metadata:
-  name: pod-cidr
-  labels:
-    advertise: bgp
-spec:
-  advertisements:
-    - advertisementType: PodCIDR
-      attributes:
-        communities:
-          large: ["{RR_AS}:0:100"]
-"""
+""" for v in (6, 4)) + pod_cidr_advertisement(community)
+
+
+CILIUM_BGP = cilium_bird_resources(f"{RR_AS}:0:100")
 
 
 def write_snapshot(n: int, root: Path) -> Path:

@@ -17,9 +17,9 @@ import os
 from pathlib import Path
 
 import pytest
+from labdiff import run_and_check
 
 import podpath
-from podpath.lab.differential import run_scenarios
 from podpath.lab.ospf_scenarios import generate_ospf
 from podpath.lab.rootfs import DaemonGeneration
 from podpath.lab.run import compare, run_lab
@@ -30,24 +30,10 @@ BATCH = 8
 FIXTURES = Path(__file__).parents[1] / "routing" / "data" / "ospf-underlay"
 
 
-def _frr_version(gen: DaemonGeneration) -> str:
-    return "8.4.4" if gen.name == "host" else "10.3"
 
 
 def _run(gen: DaemonGeneration, seeds: list[int], tmp_path: Path) -> None:
-    save = Path(os.environ.get("PODPATH_DIFF_SAVE", tmp_path))
-    batches = run_scenarios(seeds, batch=BATCH, daemons=gen.name, frr_version=_frr_version(gen), save_dir=save,
-                            generator=generate_ospf)
-    failures = []
-    for b in batches:
-        assert b.convergence_error is None, b.convergence_error
-        for r in b.results:
-            if not r.matched:
-                failures.append(f"seed {r.scenario.seed} ({r.scenario.summary}) saved in {r.saved}:\n  "
-                                + "\n  ".join(r.differences[:10]))
-    ran = sum(len(b.results) for b in batches)
-    assert ran == len(seeds)
-    assert not failures, f"{len(failures)}/{ran} OSPF scenarios differ on {gen.name}:\n" + "\n".join(failures)
+    run_and_check(gen, seeds, tmp_path, batch=BATCH, what="OSPF scenarios", generator=generate_ospf)
 
 
 @pytest.mark.lab

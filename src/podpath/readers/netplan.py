@@ -11,7 +11,7 @@ from typing import Any
 from podpath.diagnostics import Diagnostics, Unsupported
 from podpath.model.cluster import Interface, KernelRoute
 from podpath.readers.common import parse_prefix, sourced_interfaces, sourced_mtu
-from podpath.readers.yamlsrc import item_loc, key_loc, value_loc
+from podpath.readers.yamlsrc import child_list, item_loc, key_loc, value_loc
 from podpath.util import is_digits
 
 _DEVICE_KINDS = ("ethernets", "bridges", "bonds", "vlans", "tunnels", "wifis", "vrfs", "dummy-devices",
@@ -84,12 +84,7 @@ def _gateway(parent: Any, key: str, fam: int | None, file: str, diags: Diagnosti
 
 
 def _routes(parent: Any, ifname: str, file: str, diags: Diagnostics) -> list[KernelRoute]:
-    seq = parent.get("routes")
-    if seq is None:
-        return []
-    if not isinstance(seq, list):
-        diags.error(value_loc(parent, "routes", file), "routes must be a list")
-        return []
+    seq = child_list(parent, "routes", file, diags)
     out = []
     for i, raw in enumerate(seq):
         loc = item_loc(seq, i, file)

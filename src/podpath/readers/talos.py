@@ -130,12 +130,7 @@ def _routes(parent: Any, ifname: str, dst_key: str, file: str, diags: Diagnostic
     (`destination`, `gateway`, `metric`): no destination is a default route, no gateway a link-scope route."""
     import ipaddress
 
-    seq = parent.get("routes")
-    if seq is None:
-        return []
-    if not isinstance(seq, list):
-        diags.error(value_loc(parent, "routes", file), "routes must be a list")
-        return []
+    seq = child_list(parent, "routes", file, diags)
     out = []
     for i, raw in enumerate(seq):
         loc = item_loc(seq, i, file)
