@@ -128,6 +128,8 @@ class Snapshot:
     unread: list[Unread] = field(default_factory=list)  # inputs skipped or unreadable (see Unread)
     # Secret values seen while reading (passwords, keys): every output redacts them (podpath.redact).
     secrets: Secrets = field(default_factory=Secrets, repr=False)
+    # Each file's text as read, by its shown name: what a repair edits (podpath.repair) and diffs against.
+    texts: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:  # short, and never the inputs' text (it holds passwords)
         return f"Snapshot({str(self.root)!r}, {len(self.files)} files, {len(self.diagnostics)} diagnostics)"
@@ -187,14 +189,19 @@ class Snapshot:
             return run_checks(self, rules)
 
 
-def load(path: str | os.PathLike[str]) -> Snapshot:
-    """Read a snapshot directory (or a single file) into the model."""
-    return _Loader(Path(path)).load()
+def load(path: str | os.PathLike[str], overlay: dict[str, str] | None = None) -> Snapshot:
+    """Read a snapshot directory (or a single file) into the model.
+
+    `overlay` maps a file's name as podpath shows it (relative to the snapshot, e.g. "frr/pve1.conf") to the
+    text to read instead of the file's: how a repair or a what-if is simulated without touching the user's
+    files (podpath.repair). Names in it that are not in the snapshot are ignored."""
+    return _Loader(Path(path), overlay).load()
 
 
 class _Loader:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, overlay: dict[str, str] | None = None) -> None:
         self.root = root
+        self.overlay = dict(overlay or {})
         self.snap = Snapshot(root=root)
         self.diags = self.snap.diagnostics
         self.kube = kubernetes.KubeFacts()
@@ -351,6 +358,9 @@ class _Loader:
     def _text(self, p: Path, name: str) -> str | None:
         """The file's text, or None with a diagnostic: only regular files are opened (a FIFO would block, a
         device never end), at most MAX_FILE_BYTES are read, and the bytes must be text."""
+        if name in self.overlay:
+            self.snap.texts[name] = self.overlay[name]
+            return self.overlay[name]
         where = self._listed.get(p, p)
         try:
             st = os.stat(p)
@@ -380,7 +390,10 @@ class _Loader:
         if len(data) > MAX_FILE_BYTES:
             self._unread(where, f"more than podpath reads ({MAX_FILE_BYTES:,} bytes)")
             return None
-        return self._decode(data, name)
+        text = self._decode(data, name)
+        if text is not None:
+            self.snap.texts[name] = text
+        return text
 
     def _decode(self, data: bytes, name: str) -> str | None:
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark (PowerShell's `>`)
