@@ -189,6 +189,36 @@ class Snapshot:
             return run_checks(self, rules)
 
 
+_PARSED: dict[tuple[str, str], tuple[bytes | None, Diagnostics]] = {}
+_PARSED_MAX = 256
+
+
+def _documents(text: str, name: str, diags: Diagnostics) -> list[YamlDoc] | None:
+    """`load_documents`, remembered per (file, text): verifying a repair re-reads the snapshot with one file
+    changed, and parsing the unchanged YAML dominated that. Readers may annotate or merge the documents they
+    get (Talos patches), so each caller receives its own copy (unpickled: ruamel's positions are kept); the
+    diagnostics of the parse are replayed."""
+    import pickle
+
+    key = (name, text)
+    hit = _PARSED.get(key)
+    if hit is None:
+        own = Diagnostics()
+        docs = load_documents(text, name, own)
+        try:
+            hit = (pickle.dumps(docs, pickle.HIGHEST_PROTOCOL), own)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            diags.extend(own)  # not copyable: not remembered
+            return docs
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = hit
+        diags.extend(own)
+        return docs
+    diags.extend(hit[1])
+    return pickle.loads(hit[0])  # type: ignore[no-any-return]
+
+
 def load(path: str | os.PathLike[str], overlay: dict[str, str] | None = None) -> Snapshot:
     """Read a snapshot directory (or a single file) into the model.
 
@@ -216,6 +246,8 @@ class _Loader:
         self._text_of: dict[str, str] = {}
         self._why: list[str] = []
         self._listed: dict[Path, tuple[Loc, str]] = {}  # podpath.yaml `files:` entries: where, as written
+        self.kustomizations: list[tuple[str, Any]] = []  # (file, document): their generators feed valuesFrom
+        self._substitutions: list[Any] = []  # Flux Kustomizations' postBuild variables (readers/flux.py)
 
     # --- discovery ------------------------------------------------------------------
     def display(self, p: Path) -> str:
@@ -240,6 +272,7 @@ class _Loader:
             return self.snap
         paths = self._discover()
         with paused_gc():
+            self._prepare_substitutions(paths)
             self._read_all(paths)
         self._assemble()
         self._nothing_recognised(paths)
@@ -350,14 +383,90 @@ class _Loader:
         if text is None:
             return
         self.snap.secrets.scan_text(text, name)
-        docs = load_documents(text, name, self.diags)
+        docs = _documents(text, name, self.diags)
         self.snap.files.append(SnapshotFile(name, "podpath-manifest"))
         if docs:
             self.snap.manifest = manifest_mod.read_manifest(docs[0].data, name, self.diags)
 
     def _text(self, p: Path, name: str) -> str | None:
+        """The file's text as its readers see it: after Flux postBuild substitution when a Flux Kustomization
+        of the snapshot applies to it (readers/flux.py). `Snapshot.texts` keeps the text as written."""
+        text = self._raw_text(p, name)
+        if text is None or "${" not in text or not self._substitutions:
+            return text
+        from podpath.readers import flux
+
+        scored = sorted(((flux.applies_to(sub, name), sub.file, sub) for sub in self._substitutions), reverse=True,
+                        key=lambda t: (t[0], t[1]))
+        score, _, sub = scored[0]
+        if score == 0:
+            return text
+        variables = {k: v for k, (v, _) in sub.variables.items()}
+        out, undefined = flux.substitute(text, variables)
+        for line, col, var in undefined:
+            self.diags.warning(Loc(name, line, col), f"${{{var}}} is not defined by the Flux Kustomization's postBuild "
+                               f"({sub.loc}); kustomize-controller substitutes an empty string")
+        if out != text:
+            self.diags.note(Loc(name, 1, 1), f"read after the postBuild substitution of {sub.file} ({sub.loc})")
+        return out
+
+    def _prepare_substitutions(self, paths: list[Path]) -> None:
+        """Find Flux Kustomizations with `spec.postBuild` before any manifest is read (their variables apply
+        to manifests anywhere in the snapshot), and the ConfigMaps/Secrets their `substituteFrom` names."""
+        from podpath.readers import flux
+
+        self._substitutions = []
+        scratch = Diagnostics()
+        texts: dict[Path, str] = {}
+        for p in paths:
+            if p.suffix.lower() not in _YAML_SUFFIXES:
+                continue
+            text = self._raw_text(p, self.display(p), quiet=True)
+            if text and ("postBuild" in text or "kind: ConfigMap" in text or "kind: Secret" in text):
+                texts[p] = text
+        subs: list[Any] = []
+        for p, text in texts.items():
+            if "postBuild" not in text or "kustomize.toolkit.fluxcd.io" not in text:
+                continue
+            for doc in load_documents(text, self.display(p), scratch) or []:
+                if flux.is_flux_kustomization(doc.data):
+                    sub = flux.read_substitution(doc.data, self.display(p))
+                    if sub is not None:
+                        subs.append(sub)
+        wanted = {(k, n) for sub in subs for k, n, _, _ in sub.from_refs}
+        objects: list[Any] = []
+        if wanted:
+            for p, text in texts.items():
+                if not any(n in text for _, n in wanted):
+                    continue
+                for doc in load_documents(text, self.display(p), scratch) or []:
+                    d = doc.data
+                    if isinstance(d, dict) and (d.get("kind"), get_path(d, "metadata.name")) in wanted:
+                        obj = flux.read_data_object(d, self.display(p), scratch, text)
+                        if obj is not None:
+                            objects.append(obj)
+        for sub in subs:
+            for kind, name, optional, loc in sub.from_refs:
+                obj = next((o for o in objects if o.kind == kind and o.name == name), None)
+                if obj is None:
+                    self.snap.unsupported.append(Unsupported(
+                        loc, f"postBuild substituteFrom {kind} {name}", f"the {kind} is not in the snapshot; the "
+                        "variables it defines are substituted as empty strings here", not optional))
+                    continue
+                for key, item in obj.items.items():
+                    sub.variables.setdefault(key, (item.text, item.loc))  # substitute wins over substituteFrom
+        self._substitutions = subs
+
+    def _raw_text(self, p: Path, name: str, quiet: bool = False) -> str | None:
         """The file's text, or None with a diagnostic: only regular files are opened (a FIFO would block, a
         device never end), at most MAX_FILE_BYTES are read, and the bytes must be text."""
+        if quiet:  # a look ahead (postBuild variables): no diagnostics, the real read reports
+            saved_diags, saved_unread = self.diags, list(self.snap.unread)
+            self.diags = Diagnostics()
+            try:
+                return self._raw_text(p, name)
+            finally:
+                self.diags, self.snap.unread = saved_diags, saved_unread
         if name in self.overlay:
             self.snap.texts[name] = self.overlay[name]
             return self.overlay[name]
@@ -507,7 +616,7 @@ class _Loader:
     def _recognisable_yaml(self, text: str, name: str) -> bool:
         """A file without a YAML suffix is YAML to podpath only when it parses (silently) and a document in it
         is one podpath reads; `all: build` in a Makefile is not."""
-        docs = load_documents(text, name, Diagnostics())
+        docs = _documents(text, name, Diagnostics())
         if not docs:
             return False
         for doc in docs:
@@ -533,7 +642,7 @@ class _Loader:
 
     def _read_yaml(self, text: str, name: str) -> None:
         self._text_of = {name: text}
-        docs = load_documents(text, name, self.diags)
+        docs = _documents(text, name, self.diags)
         if docs is None:
             self.snap.files.append(SnapshotFile(name, "invalid-yaml"))
             return
@@ -589,6 +698,9 @@ class _Loader:
         if talos_patch.is_talhelper_config(data):
             self.talconfigs.append((name, data))
             return "talhelper-config"
+        if _is_kustomization(data, name):
+            self.kustomizations.append((name, data))
+            return "kustomization"
         if iproute.is_talos_route_resource(data):
             route, node = iproute.read_talos_route_resource(data, doc.loc, self.diags)
             dump = next((d for d in self.dumps if d.file == name), None)
@@ -665,6 +777,7 @@ class _Loader:
         self.snap.unsupported.extend(self.kube.unsupported)
         for t in self.talos:
             self.snap.unsupported.extend(t.unsupported)
+        self._values_from()
         self.snap.helm_values = self.kube.helm
         self.snap.configmaps = self.kube.configmaps
         self.snap.bgp_objects = self.kube.raw_objects
@@ -679,7 +792,54 @@ class _Loader:
         self._assign_routers()
         self._segments()
         cl.services = sorted(self.kube.services, key=lambda s: (s.namespace, s.name))
+        cl.endpoint_slices = sorted(self.kube.endpoint_slices, key=lambda e: (e.namespace, e.name))
         self.snap.cilium = self._cilium_config()
+
+    def _values_from(self) -> None:
+        """Flux `valuesFrom`: each referenced ConfigMap/Secret's values applied before the release's own
+        `spec.values` (readers/flux.py), in the order listed; a values file a generator reads is applied there,
+        not a second time on its own."""
+        from podpath.readers import flux
+
+        if not any(d.values_from for d in self.kube.helm):
+            return
+        self.kube.helm = list(self.kube.helm)
+        objects = [o for obj, file in self.kube.data_objects
+                   if (o := flux.read_data_object(obj, file, self.diags, self.snap.texts.get(file, ""))) is not None]
+        for file, doc in self.kustomizations:
+            objects.extend(flux.generated_objects(doc, file, self.snap.texts, self.diags))
+        out: list[kubernetes.HelmValuesDoc] = []
+        used_files: set[str] = set()
+        for doc in self.kube.helm:
+            for ref in doc.values_from:
+                obj = flux.find_object(objects, ref.kind, ref.name, doc.namespace)
+                if obj is None:
+                    self.snap.unsupported.append(flux.unresolved(ref, doc.release or doc.file))
+                    continue
+                item = obj.items.get(ref.values_key)
+                if item is None:
+                    (self.diags.note if ref.optional else self.diags.warning)(
+                        ref.loc, f"{ref.kind} {ref.name} ({obj.loc}) has no key {ref.values_key!r}; helm-controller "
+                        + ("skips this optional reference" if ref.optional else "fails to reconcile the release"))
+                    continue
+                where = f"{ref.kind} {ref.name} key {ref.values_key}"
+                if ref.target_path:
+                    data = flux.target_path_document(item.text, ref.target_path, item.loc)
+                else:
+                    data = flux.values_document(item, where, self.diags)
+                if data is None:
+                    continue
+                if item.file is not None:
+                    used_files.add(item.file)
+                via = f"HelmRelease {doc.release} valuesFrom {where}"
+                out.append(kubernetes.HelmValuesDoc(item.loc.file, node_loc(data, item.loc.file) if not ref.target_path
+                                                    else item.loc, data, doc.chart_version, via,
+                                                    release=doc.release, namespace=doc.namespace))
+                self._why.append(f"Cilium Helm values via {via}")
+            if doc.data or doc.chart_version is not None or not doc.values_from:
+                out.append(doc)  # (an empty document that only carried the references adds nothing)
+        # a values file that a generator feeds in is applied at its place in the release, not again by itself
+        self.kube.helm = [d for d in out if not (d.file in used_files and d.release is None)]
 
     def _nodes(self) -> None:
         cl = self.snap.cluster
@@ -977,9 +1137,11 @@ class _Loader:
         helm_docs = self.kube.helm
         cms = self.kube.configmaps
         cfg.present = bool(helm_docs or cms)
-        if len(helm_docs) > 1:
+        if len(helm_docs) > 1:  # one HelmRelease's valuesFrom and spec.values are one set, merged as Flux does
             first = helm_docs[0]
             for other in helm_docs[1:]:
+                if other.release is not None and other.release == first.release:
+                    continue
                 self.diags.warning(other.loc, f"more than one set of Cilium Helm values; values are merged in file "
                                    f"order, later files win (first: {first.loc})")
         for doc in helm_docs:
@@ -1074,6 +1236,17 @@ def _add_static_route(host: Host, route: KernelRoute) -> None:
 
 _BIRD_HINT = re.compile(r"^\s*(protocol\s+(bgp|kernel|device|direct|static|pipe|bfd|ospf)\b|router\s+id\s|"
                         r"filter\s+\w+\s*$|template\s+bgp\b)", re.M)
+
+
+def _is_kustomization(data: Any, name: str) -> bool:
+    """A Kustomize kustomization file (its kind, or its conventional name with Kustomize keys)."""
+    if not isinstance(data, dict):
+        return False
+    if data.get("kind") == "Kustomization" and str(data.get("apiVersion", "")).startswith("kustomize.config.k8s.io"):
+        return True
+    return (name.rsplit("/", 1)[-1] in _KUSTOMIZATION_NAMES and "kind" not in data
+            and any(k in data for k in ("resources", "configMapGenerator", "secretGenerator", "helmCharts",
+                                        "patches", "namespace", "components")))
 
 
 def _bird_fallback_sniff(text: str) -> bool:
