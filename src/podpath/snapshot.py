@@ -28,11 +28,12 @@ from podpath.model.cluster import (Cluster, Host, Interface, KernelRoute, Node, 
                                    TalosInfo)
 from podpath.readers import cilium_bgp, cilium_status, iproute, kubernetes, manifest as manifest_mod, talos
 from podpath.readers import talos_patch
-from podpath.readers.yamlsrc import YamlDoc, get_path, load_documents, node_loc
+from podpath.readers.yamlsrc import YamlDoc, get_path, load_documents, node_loc, value_loc
 from podpath.redact import Secrets, model_secrets
 from podpath.util import paused_gc
 
 _SKIP_SUFFIXES = {".md", ".rst", ".png", ".jpg", ".svg", ".pdf"}
+_CONFIG_NAMES = {"podpath.toml", "pyproject.toml"}  # podpath's own settings (podpath.config), not inputs
 _YAML_SUFFIXES = {".yaml", ".yml", ".json"}
 # Text that is never YAML, whatever its first line looks like (`all: build` in a Makefile).
 _NOT_YAML_NAMES = frozenset({"Makefile", "makefile", "GNUmakefile", "Dockerfile", "Containerfile", "Vagrantfile",
@@ -98,6 +99,7 @@ class RouterConfig:
     file: str
     config: Any
     host: str | None = None
+    hints: tuple[str, ...] = ()  # host names the file itself gives (a Talos config's hostname beside it)
 
     @property
     def unsupported(self) -> list[Unsupported]:
@@ -130,6 +132,7 @@ class Snapshot:
     secrets: Secrets = field(default_factory=Secrets, repr=False)
     # Each file's text as read, by its shown name: what a repair edits (podpath.repair) and diffs against.
     texts: dict[str, str] = field(default_factory=dict, repr=False)
+    hubble: list[Any] = field(default_factory=list)  # `hubble observe` output: readers/hubble.HubbleFile (evidence)
 
     def __repr__(self) -> str:  # short, and never the inputs' text (it holds passwords)
         return f"Snapshot({str(self.root)!r}, {len(self.files)} files, {len(self.diagnostics)} diagnostics)"
@@ -374,7 +377,8 @@ class _Loader:
                     found.append(extra)
             if m.ignore:
                 found = [p for p in found if not any(fnmatch.fnmatch(self.display(p), g) for g in m.ignore)]
-        found = [p for p in found if p.suffix.lower() not in _SKIP_SUFFIXES and not p.name.upper().startswith("README")]
+        found = [p for p in found if p.suffix.lower() not in _SKIP_SUFFIXES and not p.name.upper().startswith("README")
+                 and p.name not in _CONFIG_NAMES]
         return sorted(set(found), key=lambda p: self.display(p))
 
     def _read_manifest(self, p: Path) -> None:
@@ -557,6 +561,10 @@ class _Loader:
             self.dumps.append(RouteDump(name, iproute.parse_ip_route_json(text, name, self.diags)))
         elif kind == "cilium-status":
             self.statuses.append((name, cilium_status.parse_cilium_status(text, name, self.diags)))
+        elif kind == "hubble-flows":
+            from podpath.readers.hubble import parse_hubble
+
+            self.snap.hubble.append(parse_hubble(text, name, self.diags))
         elif kind in ("frr", "bird"):
             self._read_router(kind, text, name)
         elif kind == "ifupdown":
@@ -588,6 +596,10 @@ class _Loader:
                 data = None
             if iproute.looks_like_ip_json(data):
                 return "ip-route-json"
+        from podpath.readers.hubble import looks_like_hubble
+
+        if looks_like_hubble(text):
+            return "hubble-flows"
         if suffix in _YAML_SUFFIXES:
             return "yaml"
         if stripped.startswith("#!") or p.name.split(".")[0] in _NOT_YAML_NAMES or suffix in _NOT_YAML_SUFFIXES:
@@ -649,9 +661,12 @@ class _Loader:
         kinds: list[str] = []
         self._why: list[str] = []
         talos_facts: talos.TalosFacts | None = None
+        extensions: list[YamlDoc] = []
         for doc in docs:
             self.snap.secrets.scan_data(doc.data, name)
             kind = self._read_doc(doc, name)
+            if kind == "talos-document" and isinstance(doc.data, dict) and doc.data.get("kind") == "ExtensionServiceConfig":
+                extensions.append(doc)
             if kind == "talos-machine-config":
                 talos_facts = talos.read_machine_config(doc.data, name, self.diags)
                 self.talos.append(talos_facts)
@@ -673,8 +688,47 @@ class _Loader:
                 talos.read_talos_document(doc.data, name, self.diags, talos_facts)
             if kind not in kinds:
                 kinds.append(kind)
+        for doc in extensions:
+            hostname = talos_facts.hostname.value if talos_facts is not None and talos_facts.hostname else None
+            for dialect in self._extension_routers(doc, name, text, hostname):
+                if dialect not in kinds:
+                    kinds.append(dialect)
         self.snap.files.append(SnapshotFile(name, "+".join(kinds) if kinds else "empty", None,
                                             "; ".join(dict.fromkeys(self._why)) or None))
+
+    def _extension_routers(self, doc: YamlDoc, name: str, text: str, hostname: str | None) -> list[str]:
+        """A Talos ExtensionServiceConfig's `configFiles[].content` holding a BIRD or FRR configuration (the
+        bird2/frr system extensions): read as that host's router, at the content's own lines and columns (the
+        file's text with every other line blanked: both grammars ignore indentation)."""
+        from podpath.readers.yamlsrc import child_list, item_loc
+
+        found: list[str] = []
+        files = child_list(doc.data, "configFiles", name, self.diags, "ExtensionServiceConfig")
+        lines = text.splitlines()
+        for i, cf in enumerate(files):
+            if not isinstance(cf, dict) or not isinstance(cf.get("content"), str):
+                continue
+            content = cf["content"]
+            where = value_loc(cf, "content", name)
+            mount = str(cf.get("mountPath") or "?")
+            dialect = next((d for d, sniff in _router_sniffers() if sniff(content)), None)
+            if dialect is None:
+                self.snap.unsupported.append(Unsupported(item_loc(files, i, name), f"ExtensionServiceConfig "
+                                             f"{doc.data.get('name')} file {mount}", "not a BIRD or FRR configuration; "
+                                             "not read", False))
+                continue
+            start = where.line  # the block's first content line (1-based) follows the `|` indicator
+            n = len(content.splitlines())
+            here = lines[where.line - 1] if 0 < where.line <= len(lines) else ""
+            if here[where.col - 1:].lstrip().startswith(("|", ">")):
+                masked = "\n" * start + "\n".join(lines[start:start + n]) + "\n"
+            else:  # a quoted or plain scalar: its text, located at the value's line
+                masked = "\n" * (where.line - 1) + content
+            self._read_router(dialect, masked, name)
+            if hostname:
+                self.snap.routers[-1].hints = (hostname,)
+            found.append(dialect)
+        return found
 
     def _read_doc(self, doc: YamlDoc, name: str) -> str:
         data = doc.data
@@ -1049,6 +1103,10 @@ class _Loader:
                 continue
             cl.host(owner).cilium_status = st
             self._set_file_host(file, owner)
+        for hf in self.snap.hubble:  # flows name their node (JSON); otherwise the path or podpath.yaml may
+            hf.host = self._manifest_owner(hf.file) or self._host_from_path(hf.file)
+            if hf.host is not None:
+                self._set_file_host(hf.file, hf.host)
 
     def _assign_routers(self) -> None:
         for rc in self.snap.vrrp_configs:
@@ -1056,7 +1114,7 @@ class _Loader:
             if rc.host is not None:
                 self._set_file_host(rc.file, rc.host)
         for rc in self.snap.routers:
-            hints = {h for h in (getattr(rc.config, "hostname", None),) if h}
+            hints = {h for h in (getattr(rc.config, "hostname", None), *rc.hints) if h}
             if hints and all(h not in self.snap.cluster.hosts for h in hints):
                 hints = set()
             rc.host = self._owner(rc.file, hints, f"{rc.dialect.upper()} configuration")

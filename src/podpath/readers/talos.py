@@ -176,6 +176,8 @@ def read_talos_document(doc: Any, file: str, diags: Diagnostics, facts: TalosFac
             iface.mtu = sourced_mtu(doc, file, diags, "talos")
         facts.interfaces.append(iface)
         facts.routes += _routes(doc, iface.name, "destination", file, diags)
+    elif kind == "ExtensionServiceConfig":
+        pass  # its BIRD/FRR configuration files are read as the host's routers (snapshot._extension_routers)
     else:
         facts.unsupported.append(Unsupported(loc, f"Talos {kind}", "Talos document not modelled", kind in {
             "RouteConfig", "VLANConfig", "BondConfig", "BridgeConfig", "DummyLinkConfig", "Layer2VIPConfig",
