@@ -18,7 +18,7 @@ import re
 import stat
 from dataclasses import replace, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from podpath.cilium import chart as chart_mod, recognise
 from podpath.cilium.settings import (BY_CONFIGMAP, BY_HELM, DEFAULT_VERSION, SUPPORTED_VERSIONS, CiliumConfig,
@@ -31,6 +31,11 @@ from podpath.readers import talos_patch
 from podpath.readers.yamlsrc import YamlDoc, get_path, load_documents, node_loc, value_loc
 from podpath.redact import Secrets, model_secrets
 from podpath.util import paused_gc
+
+if TYPE_CHECKING:  # typed API without importing the simulator at load time
+    from podpath.checks import Report
+    from podpath.routing.controlplane import ControlPlane
+    from podpath.routing.sim import SimResult
 
 _SKIP_SUFFIXES = {".md", ".rst", ".png", ".jpg", ".svg", ".pdf"}
 _CONFIG_NAMES = {"podpath.toml", "pyproject.toml"}  # podpath's own settings (podpath.config), not inputs
@@ -132,6 +137,9 @@ class Snapshot:
     secrets: Secrets = field(default_factory=Secrets, repr=False)
     # Each file's text as read, by its shown name: what a repair edits (podpath.repair) and diffs against.
     texts: dict[str, str] = field(default_factory=dict, repr=False)
+    # Pods/endpoints, namespaces and network policies as read (readers/netpol.py); datapath/policy.policies()
+    # evaluates them.
+    netpol: Any = field(default=None, repr=False)
     hubble: list[Any] = field(default_factory=list)  # `hubble observe` output: readers/hubble.HubbleFile (evidence)
 
     def __repr__(self) -> str:  # short, and never the inputs' text (it holds passwords)
@@ -163,7 +171,7 @@ class Snapshot:
         """Routing daemons or Cilium BGP speakers to simulate."""
         return bool(self.routers) or (bool(self.bgp_objects) and self.cilium.flag("enable-bgp-control-plane"))
 
-    def control_plane(self) -> "Any":
+    def control_plane(self) -> "ControlPlane":
         """Speakers, sessions' inputs and the L3 network built from the model (cached)."""
         if self._control_plane is None:
             from podpath.routing.controlplane import build
@@ -171,7 +179,7 @@ class Snapshot:
             self._control_plane = build(self)
         return self._control_plane
 
-    def simulate(self) -> "Any":
+    def simulate(self) -> "SimResult":
         """The simulated BGP control plane and kernel tables (cached): a `SimResult`."""
         if self._simulation is None:
             self._simulation = self.control_plane().simulate()
@@ -185,7 +193,8 @@ class Snapshot:
         return replace(self, routers=[r for r in self.routers if r.file not in files],
                        _control_plane=None, _simulation=None)
 
-    def check(self, rules: list[str] | None = None) -> "Any":
+    def check(self, rules: list[str] | None = None) -> "Report":
+        """Every rule (or `rules`: ids or names) over the snapshot: findings, and what could not be checked."""
         from podpath.checks import run_checks
 
         with paused_gc():  # the checks build the control plane and large indexes (see util.paused_gc)
@@ -213,7 +222,7 @@ def _documents(text: str, name: str, diags: Diagnostics) -> list[YamlDoc] | None
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
             diags.extend(own)  # not copyable: not remembered
             return docs
-        if len(_PARSED) >= _PARSED_MAX:
+        while _PARSED and len(_PARSED) >= _PARSED_MAX:  # oldest first
             _PARSED.pop(next(iter(_PARSED)))
         _PARSED[key] = hit
         diags.extend(own)
@@ -251,6 +260,10 @@ class _Loader:
         self._listed: dict[Path, tuple[Loc, str]] = {}  # podpath.yaml `files:` entries: where, as written
         self.kustomizations: list[tuple[str, Any]] = []  # (file, document): their generators feed valuesFrom
         self._substitutions: list[Any] = []  # Flux Kustomizations' postBuild variables (readers/flux.py)
+        self._k_roots: list[Any] = []  # Kustomize roots to build (readers/kustomize.py)
+        self._k_consumed: dict[str, str] = {}  # file -> the root kustomization whose build replaces its documents
+        self._k_docs: dict[str, list[Any]] = {}  # documents of those files, kept for the build
+        self._k_all: list[Any] = []
 
     # --- discovery ------------------------------------------------------------------
     def display(self, p: Path) -> str:
@@ -276,7 +289,9 @@ class _Loader:
         paths = self._discover()
         with paused_gc():
             self._prepare_substitutions(paths)
+            self._prepare_kustomize(paths)
             self._read_all(paths)
+            self._build_kustomize()
         self._assemble()
         self._nothing_recognised(paths)
         self.snap.files.sort(key=lambda f: f.path)
@@ -460,6 +475,57 @@ class _Loader:
                 for key, item in obj.items.items():
                     sub.variables.setdefault(key, (item.text, item.loc))  # substitute wins over substituteFrom
         self._substitutions = subs
+
+    def _prepare_kustomize(self, paths: list[Path]) -> None:
+        """Find the Kustomize roots before reading (readers/kustomize.py): the files their builds consume are
+        read as the build's output, not one by one. Roots whose builds share files (several overlays of one
+        base) are not built: which overlay is the cluster's is not in the snapshot."""
+        from podpath.readers import kustomize
+
+        scratch = Diagnostics()
+        found: list[Any] = []
+        for p in paths:
+            if p.name not in kustomize.NAMES:
+                continue
+            name = self.display(p)
+            text = self._raw_text(p, name, quiet=True)
+            docs = load_documents(text, name, scratch) if text else None
+            if docs and isinstance(docs[0].data, dict):
+                found.append(kustomize.Kustomization(name, docs[0].data))
+        if not found:
+            return
+        self._k_all = found
+        builder = kustomize.Builder(found, {}, {self.display(p) for p in paths}, scratch)
+        roots = builder.roots()
+        consumed = {r.file: builder.consumed_by(r) for r in roots}
+        for r in roots:
+            others = [o for o in roots if o is not r and consumed[o.file] & consumed[r.file] - {r.file, o.file}]
+            if others:
+                shared = sorted(consumed[r.file] & consumed[others[0].file])[0]
+                self.snap.unsupported.append(Unsupported(
+                    Loc(r.file, 1, 1), f"kustomization {r.file}", f"not built: {others[0].file} also builds {shared}; "
+                    "which overlay the cluster runs is not in the snapshot, so the files are read as they are (keep "
+                    "one overlay in the snapshot)", True))
+                continue
+            self._k_roots.append(r)
+            for f in consumed[r.file]:
+                if f != r.file and f not in {k.file for k in found}:
+                    self._k_consumed.setdefault(f, r.file)
+
+    def _build_kustomize(self) -> None:
+        from podpath.readers import kustomize
+
+        if not self._k_roots:
+            return
+        builder = kustomize.Builder(self._k_all, self._k_docs, set(self.snap.texts) | set(self._k_docs), self.diags)
+        for root in self._k_roots:
+            build = builder.build(root)
+            self.snap.unsupported.extend(build.unsupported)
+            for obj, file in build.objects:
+                kubernetes.read_object(obj, file, self.kube, self.diags)
+            for f in self.snap.files:
+                if f.path in build.consumed and f.path != root.file:
+                    f.why = (f.why + "; " if f.why else "") + f"read as part of the kustomize build of {root.file}"
 
     def _raw_text(self, p: Path, name: str, quiet: bool = False) -> str | None:
         """The file's text, or None with a diagnostic: only regular files are opened (a FIFO would block, a
@@ -732,6 +798,12 @@ class _Loader:
 
     def _read_doc(self, doc: YamlDoc, name: str) -> str:
         data = doc.data
+        if _is_kustomization(data, name):
+            self.kustomizations.append((name, data))
+            return "kustomization"
+        if name in self._k_consumed:  # read as part of a Kustomize build (_build_kustomize)
+            self._k_docs.setdefault(name, []).append(data)
+            return "kustomize-input"
         if talos.is_machine_config(data):
             return "talos-machine-config"
         if talos.is_talos_document(data):
@@ -752,9 +824,6 @@ class _Loader:
         if talos_patch.is_talhelper_config(data):
             self.talconfigs.append((name, data))
             return "talhelper-config"
-        if _is_kustomization(data, name):
-            self.kustomizations.append((name, data))
-            return "kustomization"
         if iproute.is_talos_route_resource(data):
             route, node = iproute.read_talos_route_resource(data, doc.loc, self.diags)
             dump = next((d for d in self.dumps if d.file == name), None)
@@ -829,6 +898,7 @@ class _Loader:
     def _assemble(self) -> None:
         cl = self.snap.cluster
         self.snap.unsupported.extend(self.kube.unsupported)
+        self.snap.netpol = self.kube.netpol
         for t in self.talos:
             self.snap.unsupported.extend(t.unsupported)
         self._values_from()

@@ -339,9 +339,11 @@ def _pointer(text: str) -> list[str]:
     return [t.replace("~1", "/").replace("~0", "~") for t in text.split("/")[1:]]
 
 
-def apply_json6902(doc: Any, ops: Any, file: str, diags: Diagnostics, create: bool = False) -> Any:
+def apply_json6902(doc: Any, ops: Any, file: str, diags: Diagnostics, create: bool = False,
+                   rejects: str = "Talos rejects the patch") -> Any:
     """Apply the operations in order to `doc` (in place where possible; returns the document). `create`:
-    make missing parents (a patch read without its base contributes what it sets)."""
+    make missing parents (a patch read without its base contributes what it sets). `rejects` says what
+    the tool that applies the patch does with a failing operation (Talos; `kustomize build`)."""
     for i, op in enumerate(ops):
         oloc = item_loc(ops, i, file)
         kind, path = str(op.get("op")), _pointer(str(op.get("path")))
@@ -365,7 +367,7 @@ def apply_json6902(doc: Any, ops: Any, file: str, diags: Diagnostics, create: bo
                     raise _PatchError(f"test failed: {op.get('path')} is not {_plain(op.get('value'))!r}")
         except _PatchError as exc:
             if not create:
-                diags.error(oloc, f"JSON patch operation {kind} {op.get('path')}: {exc}; Talos rejects the patch")
+                diags.error(oloc, f"JSON patch operation {kind} {op.get('path')}: {exc}; {rejects}")
     return doc
 
 
