@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Callable, TYPE_CHECKING, Any, Iterator
 
 if TYPE_CHECKING:
     from podpath.redact import Secrets
@@ -119,6 +119,14 @@ class Diagnostics:
 
     def note(self, loc: Loc, message: str) -> None:
         self._add(Diagnostic(loc, Level.NOTE, message))
+
+    def add(self, level: "Level", loc: Loc, message: str, source_line: str | None = None) -> None:
+        self._add(Diagnostic(loc, level, message, source_line))
+
+    def drop(self, unwanted: "Callable[[Diagnostic], bool]") -> None:
+        """Forget diagnostics that a later reading made wrong (a file first thought of no kind podpath reads,
+        then read as Ansible variables)."""
+        self._items = [d for d in self._items if not unwanted(d)]
 
     def extend(self, other: "Diagnostics") -> None:
         for d in other._items:

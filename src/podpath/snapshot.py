@@ -264,6 +264,7 @@ class _Loader:
         self._k_consumed: dict[str, str] = {}  # file -> the root kustomization whose build replaces its documents
         self._k_docs: dict[str, list[Any]] = {}  # documents of those files, kept for the build
         self._k_all: list[Any] = []
+        self._templates: list[tuple[str, str]] = []  # Jinja2/Ansible templates: (shown name, text)
 
     # --- discovery ------------------------------------------------------------------
     def display(self, p: Path) -> str:
@@ -292,6 +293,7 @@ class _Loader:
             self._prepare_kustomize(paths)
             self._read_all(paths)
             self._build_kustomize()
+            self._render_templates()
         self._assemble()
         self._nothing_recognised(paths)
         self.snap.files.sort(key=lambda f: f.path)
@@ -527,6 +529,116 @@ class _Loader:
                 if f.path in build.consumed and f.path != root.file:
                     f.why = (f.why + "; " if f.why else "") + f"read as part of the kustomize build of {root.file}"
 
+    def _render_templates(self) -> None:
+        """Jinja2/Ansible templates of FRR/BIRD configurations, rendered for each host a playbook of the
+        snapshot applies them to (readers/ansible.py), read as that host's router at the template's lines."""
+        if not self._templates:
+            return
+        from podpath.readers import ansible
+
+        texts = self.snap.texts
+        used: dict[str, str] = {}  # file -> what it is to Ansible (inventory, vars, playbook)
+        inv = ansible.Inventory()
+        for name in sorted(texts):
+            if ansible.is_inventory_name(name):
+                ansible.read_inventory(texts[name], name, inv, self.diags)
+                used[name] = "ansible-inventory"
+        inv.expand()
+        scratch = Diagnostics()
+
+        def data(name: str) -> Any:
+            docs = load_documents(texts[name], name, self.diags if name not in used else scratch) or []
+            return docs[0].data if docs else None
+
+        group_files: dict[str, dict[str, Any]] = {}
+        host_files: dict[str, dict[str, Any]] = {}
+        plays: list[Any] = []
+        for name in sorted(texts):
+            parts = name.split("/")
+            for marker, into in (("group_vars", group_files), ("host_vars", host_files)):
+                if marker in parts[:-1] and name.endswith((".yml", ".yaml")) or (marker in parts[:-1] and "." not in parts[-1]):
+                    i = parts.index(marker)
+                    if i + 1 < len(parts):
+                        who = parts[i + 1].rsplit(".", 1)[0] if i + 2 == len(parts) else parts[i + 1]
+                        d = data(name)
+                        if isinstance(d, dict):
+                            into.setdefault(who, {}).update(ansible._plain(d))
+                        used[name] = f"ansible-{marker.replace('_', '-')}"
+            if name not in used and name.endswith((".yml", ".yaml")) and "hosts:" in texts[name]:
+                found = ansible.read_playbook(data(name), name)
+                if found:
+                    plays.extend(found)
+                    used[name] = "ansible-playbook"
+        for name, text in self._templates:
+            self._render_template(name, text, inv, group_files, host_files, plays, used)
+        for f in self.snap.files:  # what Ansible reads is not "a file of no kind podpath reads"
+            if f.path in used and f.kind in ("unknown", "yaml", "empty"):
+                f.kind, f.why = used[f.path], None
+        self.diags.drop(lambda d: d.loc.file in used and d.level.value == "note")
+
+    def _render_template(self, name: str, text: str, inv: Any, group_files: dict[str, dict[str, Any]],
+                         host_files: dict[str, dict[str, Any]], plays: list[Any], used: dict[str, str]) -> None:
+        from podpath.readers import ansible
+
+        parts = name.split("/")
+        role = parts[parts.index("roles") + 1] if "roles" in parts[:-2] and "templates" in parts else None
+        base = name.rsplit("/", 1)[-1]
+        hosts: set[str] = set()
+        for play in plays:
+            if (role and role in play.roles) or any(t.rsplit("/", 1)[-1] == base for t in play.templates):
+                hosts |= ansible.match_hosts(play.hosts, inv)
+        owner = self._manifest_owner(name)
+        if owner:
+            hosts.add(owner)
+        if not hosts:
+            why = (f"not rendered: no playbook in the snapshot applies {'role ' + role if role else 'it'} to a host "
+                   f"of its inventory{'' if inv.files else ' (there is none)'}, and podpath.yaml lists no host for it")
+            self.snap.unsupported.append(Unsupported(Loc(name, 1, 1), f"template {name}", why, True))
+            return
+        role_dir = "/".join(parts[: parts.index("templates")]) if role else None
+        role_defaults: dict[str, Any] = {}
+        role_vars: dict[str, Any] = {}
+        for sub, into in (("defaults", role_defaults), ("vars", role_vars)):
+            for ext in ("yml", "yaml"):
+                f = f"{role_dir}/{sub}/main.{ext}" if role_dir else None
+                if f and f in self.snap.texts:
+                    docs = load_documents(self.snap.texts[f], f, self.diags) or []
+                    if docs and isinstance(docs[0].data, dict):
+                        into.update(ansible._plain(docs[0].data))
+                    used[f] = f"ansible-role-{sub}"
+        everyone = {h: ansible.host_variables(h, inv, group_files, host_files, role_defaults, role_vars)
+                    for h in sorted(inv.hosts)}
+        for host in sorted(hosts):
+            variables = dict(everyone.get(host) or ansible.host_variables(host, inv, group_files, host_files,
+                                                                           role_defaults, role_vars))
+            variables["hostvars"] = everyone
+            try:
+                rendered, origin = ansible.render(text, variables)
+            except ansible.TemplateError as exc:
+                self.diags.error(Loc(name, exc.line, 1), f"{exc.message} (rendering for {host}); Ansible fails this "
+                                 "task, so this host's configuration is not read")
+                self.snap.unsupported.append(Unsupported(Loc(name, exc.line, 1), f"template {name} for {host}",
+                                                         "not rendered (see the error)", True))
+                continue
+            dialect = next((d for d, sniff in _router_sniffers() if sniff(rendered)), None)
+            if dialect is None:
+                self.snap.unsupported.append(Unsupported(Loc(name, 1, 1), f"template {name} for {host}",
+                                                         "rendered, but not an FRR or BIRD configuration", False))
+                continue
+            local = Diagnostics()
+            parser = _router_parsers()[dialect]
+            cfg = ansible.remap_locs(parser(rendered, name, local), name, origin)
+            lines = text.splitlines()
+            for d in local:
+                d2 = ansible.remap_locs(d, name, origin)
+                src = lines[d2.loc.line - 1] if 0 < d2.loc.line <= len(lines) else d2.source_line
+                self.diags.add(d2.level, d2.loc, f"{d2.message} (as rendered for {host})", src)
+            self.snap.secrets.scan_values(model_secrets(cfg))
+            target = host if host in self.snap.cluster.hosts else host.split(".")[0]
+            rc = RouterConfig(dialect, name, cfg, host=target)
+            self.snap.routers.append(rc)
+            self.snap.unsupported.extend(rc.unsupported)
+
     def _raw_text(self, p: Path, name: str, quiet: bool = False) -> str | None:
         """The file's text, or None with a diagnostic: only regular files are opened (a FIFO would block, a
         device never end), at most MAX_FILE_BYTES are read, and the bytes must be text."""
@@ -609,6 +721,13 @@ class _Loader:
             self.diags.warning(Loc(name, 1, 1), "file is empty")
             return
         self._current = p
+        from podpath.readers.ansible import TEMPLATE_SUFFIXES
+
+        if p.name.lower().endswith(TEMPLATE_SUFFIXES):  # rendered per host once every file is read
+            self.snap.secrets.scan_text(text, name)
+            self._templates.append((name, text))
+            self.snap.files.append(SnapshotFile(name, "template"))
+            return
         kind = self._classify_text(text, p)
         # before any reader can quote a line; YAML keys only where the file may be YAML
         self.snap.secrets.scan_text(text, name, yaml=kind in ("yaml", "maybe-yaml", "unknown"))
@@ -1184,6 +1303,9 @@ class _Loader:
             if rc.host is not None:
                 self._set_file_host(rc.file, rc.host)
         for rc in self.snap.routers:
+            if rc.host is not None:  # a rendering of a template for one inventory host
+                self.snap.cluster.host(rc.host)
+                continue
             hints = {h for h in (getattr(rc.config, "hostname", None), *rc.hints) if h}
             if hints and all(h not in self.snap.cluster.hosts for h in hints):
                 hints = set()
