@@ -135,6 +135,8 @@ class Snapshot:
     unread: list[Unread] = field(default_factory=list)  # inputs skipped or unreadable (see Unread)
     # Secret values seen while reading (passwords, keys): every output redacts them (podpath.redact).
     secrets: Secrets = field(default_factory=Secrets, repr=False)
+    # BGP tables captured from the running daemons (vtysh/birdc output), compared with the simulation.
+    observed_ribs: list[Any] = field(default_factory=list)
     # Each file's text as read, by its shown name: what a repair edits (podpath.repair) and diffs against.
     texts: dict[str, str] = field(default_factory=dict, repr=False)
     # Pods/endpoints, namespaces and network policies as read (readers/netpol.py); datapath/policy.policies()
@@ -752,6 +754,10 @@ class _Loader:
             self.snap.hubble.append(parse_hubble(text, name, self.diags))
         elif kind in ("frr", "bird"):
             self._read_router(kind, text, name)
+        elif kind in ("frr-bgp-json", "birdc-routes"):
+            from podpath.readers import observed_rib
+
+            self.snap.observed_ribs.extend(observed_rib.read(kind, text, name, self.diags))
         elif kind == "ifupdown":
             from podpath.readers import ifupdown
 
@@ -781,7 +787,13 @@ class _Loader:
                 data = None
             if iproute.looks_like_ip_json(data):
                 return "ip-route-json"
+        from podpath.readers import observed_rib
         from podpath.readers.hubble import looks_like_hubble
+
+        if observed_rib.looks_like_frr_bgp_json(text):
+            return "frr-bgp-json"
+        if observed_rib.looks_like_birdc_routes(text):
+            return "birdc-routes"
 
         if looks_like_hubble(text):
             return "hubble-flows"
@@ -1033,6 +1045,7 @@ class _Loader:
         self._host_net()
         self._assign_dumps()
         self._assign_routers()
+        self._assign_observed()
         self._segments()
         cl.services = sorted(self.kube.services, key=lambda s: (s.namespace, s.name))
         cl.endpoint_slices = sorted(self.kube.endpoint_slices, key=lambda e: (e.namespace, e.name))
@@ -1313,6 +1326,18 @@ class _Loader:
             if rc.host is not None:
                 self._set_file_host(rc.file, rc.host)
 
+    def _assign_observed(self) -> None:
+        """A captured BGP table belongs to the host its path or podpath.yaml names, else to the host whose
+        daemon has its router-id (a host's routers are known by now)."""
+        for rib in self.snap.observed_ribs:
+            rib.host = self._manifest_owner(rib.file) or self._host_from_path(rib.file)
+            if rib.host is None and rib.router_id:
+                owners = {rc.host for rc in self.snap.routers if rc.host and rc.dialect == rib.daemon
+                          and rib.router_id in _router_ids(rc.config)}
+                rib.host = owners.pop() if len(owners) == 1 else None
+            if rib.host is not None:
+                self._set_file_host(rib.file, rib.host)
+
     def _set_file_host(self, file: str, host: str) -> None:
         for f in self.snap.files:
             if f.path == file:
@@ -1486,6 +1511,19 @@ def _add_static_route(host: Host, route: KernelRoute) -> None:
 
 _BIRD_HINT = re.compile(r"^\s*(protocol\s+(bgp|kernel|device|direct|static|pipe|bfd|ospf)\b|router\s+id\s|"
                         r"filter\s+\w+\s*$|template\s+bgp\b)", re.M)
+
+
+def _router_ids(cfg: Any) -> set[str]:
+    """The router-ids a parsed FRR/BIRD configuration sets (what a captured table's header shows)."""
+    out: set[str] = set()
+    rid = getattr(cfg, "router_id", None)
+    if rid:
+        out.add(str(getattr(rid, "value", rid)))
+    for inst in (getattr(cfg, "bgp", None) or {}).values():
+        r = getattr(inst, "router_id", None)
+        if r:
+            out.add(str(getattr(r, "value", r)))
+    return out
 
 
 def _is_kustomization(data: Any, name: str) -> bool:
