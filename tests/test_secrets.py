@@ -17,6 +17,8 @@ from secrets_snapshot import MARKERS, leaked, write_snapshot
 
 COMMANDS = [
     ["check"], ["check", "--format", "json"],
+    ["check", "--format", "sarif"], ["check", "--format", "junit"], ["check", "--format", "markdown"],
+    ["check", "--format", "github"],
     ["show"], ["show", "--format", "json"],
     ["sessions"], ["sessions", "--format", "json"],
     ["routes", "{snap}", "r1"], ["routes", "{snap}", "n1", "--format", "json"],

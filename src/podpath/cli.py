@@ -22,13 +22,24 @@ from podpath.report import (check_document, diagnostic_texts, explain_document, 
                             rules_document, sessions_document, show_document)
 from podpath.snapshot import Snapshot, load
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+app = typer.Typer(add_completion=True, no_args_is_help=True, rich_markup_mode=None,
                   help="Offline verifier and troubleshooter for Kubernetes pod networking.")
 
 
 class Format(str, Enum):
     text = "text"
     json = "json"
+
+
+class CheckFormat(str, Enum):
+    """`check`'s formats: text and JSON, and the CI/review ones of podpath.formats."""
+
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    junit = "junit"
+    markdown = "markdown"
+    github = "github"
 
 
 class FailOn(str, Enum):
@@ -39,8 +50,11 @@ class FailOn(str, Enum):
 
 
 def _out() -> Console:
-    # emoji off: Rich would render ":100:" in "file:100:col" as an emoji; markup is escaped where it is used
-    return Console(highlight=False, soft_wrap=True, emoji=False)
+    # emoji off: Rich would render ":100:" in "file:100:col" as an emoji; markup is escaped where it is used.
+    # Wrapped (at word boundaries) to a terminal or to COLUMNS; on a pipe without COLUMNS lines stay whole.
+    from podpath.show_text import wraps
+
+    return Console(highlight=False, soft_wrap=not wraps(), emoji=False)
 
 
 def _err() -> Console:
@@ -53,16 +67,56 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
+VERBOSITY = 0  # -q: -1 (errors only on stderr, no progress), -v: 1 (timings on stderr)
+
+
 @app.callback()
 def main_options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                              help="Print the version and exit.")) -> None:
+                                              help="Print the version and exit."),
+                 quiet: bool = typer.Option(False, "--quiet", "-q", help="On stderr only errors: no notes, "
+                                            "warnings or progress."),
+                 verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print how long loading and "
+                                              "checking took (stderr).")) -> None:
     """podpath reads a snapshot (a directory of your own config files and evidence) and checks it."""
+    global VERBOSITY
+    VERBOSITY = -1 if quiet else 1 if verbose else 0
 
 
-def _load(path: Path) -> Snapshot:
-    snap = load(path)
+class _status:
+    """A Rich spinner on stderr while something long runs (loading, simulating): only on a terminal, never
+    with -q or a machine format, so that nothing but the document reaches a pipe. -v prints the time taken."""
+
+    def __init__(self, what: str, enabled: bool = True) -> None:
+        self.what = what
+        self.enabled = enabled
+        self._status: Any = None
+
+    def __enter__(self) -> "_status":
+        import time
+
+        self.t0 = time.perf_counter()
+        err = _err()
+        if self.enabled and VERBOSITY >= 0 and err.is_terminal:
+            self._status = err.status(f"{self.what}\u2026", spinner="dots")
+            self._status.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        import time
+
+        if self._status is not None:
+            self._status.__exit__(*exc)
+        if VERBOSITY > 0 and exc[0] is None:
+            _err().print(f"podpath: {self.what}: {time.perf_counter() - self.t0:.2f} s", style="dim", markup=False)
+
+
+def _load(path: Path, progress: bool = True) -> Snapshot:
+    with _status(f"loading {path}", progress):
+        snap = load(path)
     err = _err()
     for level, text in diagnostic_texts(snap):  # redacted: no secret reaches stderr
+        if VERBOSITY < 0 and level != "error":
+            continue
         style = {"error": "bold red", "warning": "yellow", "note": "dim"}[level]
         err.print(text, style=style, markup=False)
     return snap
@@ -78,22 +132,70 @@ _SEV_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 @app.command()
 def check(snapshot: Path = typer.Argument(..., help="Snapshot directory (or a single file)."),
-          format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
-          fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="Exit 1 if a finding at or above this severity exists."),
+          format: Optional[CheckFormat] = typer.Option(None, "--format", "-f", help="Output format: text (default), "
+                                                      "json, sarif (code scanning), junit, markdown (PR comment), "
+                                                      "github (workflow annotations)."),
+          fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Exit 1 if a finding at or above this "
+                                                   "severity exists (default error)."),
           rule: Optional[list[str]] = typer.Option(None, "--rule", "-r", help="Run only these rules: ids or names, "
                                                    "case-insensitive, repeated or comma-separated (-r NR002,HM001)."),
+          root: Optional[Path] = typer.Option(None, "--root", help="Directory that sarif/junit/markdown/github paths "
+                                              "are relative to (default: the top of the git work tree holding the "
+                                              "snapshot, else the snapshot)."),
+          config: Optional[Path] = typer.Option(None, "--config", help="podpath.toml (or pyproject.toml) to use "
+                                                "instead of the one found upward from the snapshot."),
+          no_repair: bool = typer.Option(False, "--no-repair", help="Do not search for a verified repair of the "
+                                         "error findings (re-simulating candidate edits)."),
+          set_: Optional[list[str]] = typer.Option(None, "--set", help="What if: check a copy with FILE:KEY=VALUE "
+                                                   "applied (a YAML/Helm key; KEY=VALUE: the one Cilium Helm values "
+                                                   "file), repeatable, and compare it with the snapshot as it is."),
+          patch: Optional[list[Path]] = typer.Option(None, "--patch", help="What if: check a copy with this "
+                                                     "unified diff applied (paths relative to the snapshot), "
+                                                     "repeatable, and compare it with the snapshot as it is."),
           ) -> None:
     """Run every check and print findings grouped by severity.
 
     Exit 0: nothing at or above --fail-on; 1: findings at or above it; 2: unusable input (a missing or
     empty snapshot, one with no input podpath recognises, a file it cannot read) or an unknown rule."""
     rules = _rules(rule)
-    snap = _load(snapshot)
-    report = snap.check(rules)
-    if format is Format.json:
+    cfg = _config(snapshot, config)
+    fmt = format.value if format is not None else (cfg.format or "text")
+    fail_on = FailOn(fail_on.value if fail_on is not None else (cfg.fail_on or "error"))
+    rules = cfg.rules(rules)
+    if set_ or patch:
+        from podpath.cli_diff import check_what_if
+
+        return check_what_if(snapshot, set_ or [], fmt, fail_on, rules, patch or [])
+    snap = _load(snapshot, progress=fmt == "text")
+    with _status("checking", fmt == "text"):
+        report = snap.check(rules)
+    from podpath.config import apply as apply_config
+
+    report = apply_config(report, cfg)
+    if rules is None and VERBOSITY >= 0 and snap.usable:
+        from podpath.config import unused
+
+        for sup in unused(report, cfg):  # stale entries: the finding they were written for is gone
+            _err().print(f"{sup.loc}: note: this suppression matched no finding", style="dim", markup=False)
+    if not no_repair and snap.usable and any(f.severity is Severity.ERROR for f in report.findings):
+        from podpath.repair.search import annotate, repair
+
+        with _status("searching for a verified repair", fmt == "text"):
+            try:
+                annotate(snap, report, repair(snap, report if rules is None else None))
+            except Exception as exc:  # the findings stand without a repair; never a traceback
+                _err().print(f"note: the repair search failed (internal error {type(exc).__name__}: "
+                             f"{redact_text(snap, str(exc))}); findings are shown without verified fixes",
+                             style="dim", markup=False)
+    if root is not None and fmt in ("text", "json") and VERBOSITY >= 0:
+        _err().print(f"note: --root applies to sarif, junit, markdown and github output; {fmt} names files "
+                     "relative to the snapshot", style="dim", markup=False)
+    if fmt == "json":
         _json(check_document(snap, report))
-    else:
+    elif fmt == "text":
         _print_check(snap, report)
+    else:
+        _formatted(snap, report, fmt, root, fail_on.value, rules)
     if not snap.usable:
         raise typer.Exit(2)
     if fail_on is not FailOn.never and report.at_or_above(Severity(fail_on.value)):
@@ -117,11 +219,68 @@ def _rules(names: Optional[list[str]]) -> Optional[list[str]]:
     return out
 
 
+def _config(snapshot: Path, explicit: Optional[Path]) -> Any:
+    """The podpath.toml / [tool.podpath] settings (podpath.config); a mistake in them is exit 2."""
+    from podpath.config import Config, ConfigError, find_config, load_config
+
+    path = explicit if explicit is not None else find_config(snapshot)
+    if path is None:
+        return Config()
+    if not path.is_file():
+        _err().print(f"error: --config: {path}: no such file", markup=False)
+        raise typer.Exit(2)
+    try:
+        return load_config(path, snapshot)
+    except ConfigError as e:
+        for loc, msg in e.errors:
+            _err().print(f"{loc}: error: {msg}", style="bold red", markup=False)
+        raise typer.Exit(2) from None
+
+
+def _formatted(snap: Snapshot, report: Any, fmt: str, root: Optional[Path], fail_on: str,
+               rules: Optional[list[str]]) -> None:
+    """sarif / junit / markdown / github through report.check_output (redacted), paths relative to --root."""
+    from podpath.report import check_output
+
+    if root is not None and not root.is_dir():
+        _err().print(f"error: --root: {root}: not a directory", markup=False)
+        raise typer.Exit(2)
+    try:
+        text = check_output(snap, report, fmt, root=root, fail_on=fail_on, rules=rules)
+    except ValueError:
+        _err().print(f"error: --root: the snapshot {snap.root} is not inside {root}", markup=False)
+        raise typer.Exit(2) from None
+    sys.stdout.write(text)
+
+
+def _pr(out: Console, markup: str, hang: int = 4) -> None:
+    """Print one line of markup as a paragraph: wrapped (when output wraps) at word boundaries, continuation
+    lines indented under the text, so an address or a file:line is never split."""
+    from rich.text import Text
+
+    from podpath.show_text import para
+
+    while markup.startswith("\n"):
+        out.print()
+        markup = markup[1:]
+    text = markup.lstrip(" ")
+    indent = len(markup) - len(text)
+    para(out, Text.from_markup(text, emoji=False), indent, hang if indent else 0)
+
+
 def _loc_text(loc: dict[str, Any]) -> str:
     """`file:line:col` of a JSON location (as `Loc.__str__`)."""
     if loc.get("line") and loc.get("col"):
         return f"{loc['file']}:{loc['line']}:{loc['col']}"
     return f"{loc['file']}:{loc['line']}" if loc.get("line") else loc["file"]
+
+
+def _print_diff(out: Any, diff: str, indent: str = "") -> None:
+    """A unified diff, removed lines red and added ones green."""
+    for line in diff.rstrip("\n").splitlines():
+        style = "green" if line.startswith("+") and not line.startswith("+++") else (
+            "red" if line.startswith("-") and not line.startswith("---") else "dim" if line.startswith("@@") else "")
+        out.print(f"{indent}[{style}]{escape(line)}[/]" if style else f"{indent}{escape(line)}")
 
 
 def _print_check(snap: Snapshot, report: Any) -> None:
@@ -140,21 +299,25 @@ def _print_check(snap: Snapshot, report: Any) -> None:
         for f in group:
             out.print()
             out.print(f"[{_SEV_STYLE[sev.value]}]{f['rule']}[/] {escape(f['name'])} [dim]\\[{escape(f['subject'])}][/]")
-            out.print(f"  {escape(f['message'])}")
+            _pr(out, f"  {escape(f['message'])}")
             for i, loc in enumerate(f["locations"]):
                 out.print(("  at " if i == 0 else "     ") + escape(_loc_text(loc)))
             if f["evidence"]:
                 out.print("  evidence:")
                 for e in f["evidence"]:
-                    out.print(f"    - {escape(e)}")
+                    _pr(out, f"    - {escape(e)}", 2)
             fix = f["fix"]
             if fix:
-                out.print(f"  fix: {escape(fix['description'])}")
+                _pr(out, f"  fix: {escape(fix['description'])}")
                 if fix["yaml"]:
                     if fix["file"]:
                         out.print(f"    in {escape(fix['file'])}:")
                     for line in fix["yaml"].rstrip("\n").splitlines():
                         out.print(f"      [green]{escape(line)}[/]")
+                if fix.get("diff"):
+                    _print_diff(out, fix["diff"], "    ")
+                if fix.get("verified"):
+                    out.print(f"    [bold]{escape(fix['verified'])}[/]")
     if report.nothing_recognised:
         why = next(n.why for n in report.not_checked if n.rule is None and n.what == "the snapshot")
         out.print()
@@ -164,12 +327,22 @@ def _print_check(snap: Snapshot, report: Any) -> None:
         out.print()
         out.print(f"[yellow]NOT CHECKED ({len(report.not_checked)})[/]")
         for n in report.not_checked:
-            out.print(f"  - {escape(redact_text(snap, n.render()))}")
+            _pr(out, f"  - {escape(redact_text(snap, n.render()))}", 2)
+    suppressed = check_document(snap, report)["suppressed"]  # redacted, like the findings
+    if suppressed:
+        out.print()
+        out.print(f"[dim]SUPPRESSED ({len(suppressed)})[/]: by the configuration; not counted for the exit code")
+        for sup in suppressed:
+            loc = sup["suppression"]["location"]
+            where = f" ({_loc_text(loc)})" if loc else ""
+            out.print(f"  - {escape(sup['id'])}: {escape(sup['suppression']['reason'])}{escape(where)}")
     c = report.counts()
     out.print()
     summary = f"{c['error']} error(s), {c['warning']} warning(s), {c['info']} info"
     if not report.findings:
         summary = "no findings"
+    if suppressed:
+        summary += f" ({len(suppressed)} suppressed)"
     if report.not_checked:
         summary += f" in what was checked; {len(report.not_checked)} part(s) not checked (listed above)"
     out.print(f"[bold]Summary:[/] {summary}.")
@@ -188,7 +361,7 @@ def _print_check(snap: Snapshot, report: Any) -> None:
 def show(snapshot: Path = typer.Argument(..., help="Snapshot directory (or a single file)."),
          format: Format = typer.Option(Format.text, "--format", "-f", help="Output format.")) -> None:
     """Show what was loaded: nodes, families, pod/service CIDRs, Cilium settings and where each came from."""
-    snap = _load(snapshot)
+    snap = _load(snapshot, progress=format is Format.text)
     doc = show_document(snap)
     if format is Format.json:
         _json(doc)
@@ -208,67 +381,69 @@ def _src(s: Any) -> str:
 
 def _print_show(doc: dict[str, Any]) -> None:
     out = _out()
-    out.print("[bold]Files[/]")
+    pr = lambda markup: _pr(out, markup)  # noqa: E731
+    pr("[bold]Files[/]")
     for f in doc["files"]:
-        out.print(f"  {escape(f['path'])}: {escape(f['kind'])}" + (f" (host {escape(f['host'])})" if f["host"] else ""))
+        pr(f"  {escape(f['path'])}: {escape(f['kind'])}" + (f" (host {escape(f['host'])})" if f["host"] else ""))
         if f.get("why"):
-            out.print(f"    [dim]{escape(f['why'])}[/]")
-    out.print("\n[bold]Nodes[/]")
+            pr(f"    [dim]{escape(f['why'])}[/]")
+    pr("\n[bold]Nodes[/]")
     for n in doc["nodes"]:
         addrs = ", ".join(f"{a['address']} ({a['type']})" for a in n["addresses"])
-        out.print(f"  {escape(n['name'])}{' [control-plane]' if n['control_plane'] else ''}: {escape(addrs)}")
+        pr(f"  {escape(n['name'])}{' (control plane)' if n['control_plane'] else ''}: {escape(addrs)}")
         for c in n["pod_cidrs"]:
-            out.print(f"    pod CIDR {escape(_src(c))}")
-    out.print("\n[bold]Families[/]")
+            pr(f"    pod CIDR {escape(_src(c))}")
+    pr("\n[bold]Families[/]")
     for f in doc["families"]:
-        out.print(f"  {f['family']}: enabled={f['enabled']} masquerade={f['masquerade']} "
+        pr(f"  {f['family']}: enabled={f['enabled']} masquerade={f['masquerade']} "
                   f"native-routing-cidr={f['native_routing_cidr'] or '-'}")
         for p in f["pod_subnets"]:
-            out.print(f"    pod subnet {escape(_src(p))}")
+            pr(f"    pod subnet {escape(_src(p))}")
         for p in f["service_subnets"]:
-            out.print(f"    service subnet {escape(_src(p))}")
+            pr(f"    service subnet {escape(_src(p))}")
     if doc["segments"]:
-        out.print("\n[bold]L2 segments[/]")
+        pr("\n[bold]L2 segments[/]")
         for s in doc["segments"]:
-            out.print(f"  {escape(s['name'])}{' (inferred)' if s['inferred'] else ''}: "
+            pr(f"  {escape(s['name'])}{' (inferred)' if s['inferred'] else ''}: "
                       f"{', '.join(p['value'] for p in s['prefixes'])}; mtu {escape(_src(s['mtu']))}; "
                       f"members {', '.join(s['members']) or '-'}")
     hosts = [h for h in doc["hosts"] if h["interfaces"] or h["route_files"] or h["cilium_status"] or h.get("own_routes")]
     if hosts:
-        out.print("\n[bold]Hosts[/]")
+        pr("\n[bold]Hosts[/]")
         for h in hosts:
-            out.print(f"  {escape(h['name'])}")
+            pr(f"  {escape(h['name'])}")
             for i in h["interfaces"]:
-                out.print(f"    {escape(i['name'])}: {', '.join(a['value'] for a in i['addresses'])} mtu {escape(_src(i['mtu']))}")
+                pr(f"    {escape(i['name'])}: {', '.join(a['value'] for a in i['addresses'])} mtu {escape(_src(i['mtu']))}")
             for r in h["route_files"]:
-                out.print(f"    routes from {escape(r)}")
+                pr(f"    routes from {escape(r)}")
             for r in h.get("own_routes", []):
                 loc = r["location"]
                 where = f" ({loc['file']}:{loc['line']})" if loc and loc.get("line") else ""
-                out.print(f"    route {escape(r['route'])}{escape(where)}")
+                pr(f"    route {escape(r['route'])}{escape(where)}")
             if h["cilium_status"]:
-                out.print(f"    cilium status from {escape(h['cilium_status'])}")
+                pr(f"    cilium status from {escape(h['cilium_status'])}")
     c = doc["cilium"]
-    out.print("\n[bold]Cilium[/]" + (f" {escape(_src(c['version']))}" if c["present"] else ": no configuration found"))
+    pr("\n[bold]Cilium[/]" + (f" {escape(_src(c['version']))}" if c["present"] else ": no configuration found"))
     if c["present"]:
-        out.print(f"  routing mode {c['routing_mode']}, BPF host routing {'yes' if c['bpf_host_routing'] else 'no'}")
+        pr(f"  routing mode {c['routing_mode']}, BPF host routing {'yes' if c['bpf_host_routing'] else 'no'}")
         for s in c["settings"]:
             loc = s["location"]
             where = f"{loc['file']}:{loc['line']}" if loc else (s["note"] or s["origin"])
             tag = " (default)" if s["origin"] == "default" else ""
             helm = f" [helm {s['helm_key']}]" if s["helm_key"] else ""
-            out.print(f"  {escape(s['key'])} = {escape(repr(s['value']))}{tag}{escape(helm)}  [dim]{escape(where)}[/]")
+            pr(f"  {escape(s['key'])} = {escape(repr(s['value']))}{tag}{escape(helm)}  [dim]{escape(where)}[/]")
     if doc["routers"]:
-        out.print("\n[bold]Routing daemons[/]")
-        for r in doc["routers"]:
-            out.print("  " + escape(json.dumps(r, sort_keys=True)))
+        from podpath.show_text import print_routers
+
+        pr("\n[bold]Routing daemons[/]")
+        print_routers(out, doc["routers"])
     if doc["unsupported"]:
-        out.print("\n[bold]Read but not modelled[/]")
+        pr("\n[bold]Read but not modelled[/]")
         for u in doc["unsupported"]:
             loc = u["location"]
             where = f"{loc['file']}:{loc['line']}" if loc.get("line") else loc["file"]
             mark = "" if u["affects_routes"] else " (does not affect routes)"
-            out.print(f"  {escape(where)}: {escape(u['statement'])}: {escape(u['why'])}{mark}")
+            pr(f"  {escape(where)}: {escape(u['statement'])}: {escape(u['why'])}{mark}")
 
 
 def _ip_prefix(text: str) -> Any:
@@ -284,8 +459,9 @@ def _ip_prefix(text: str) -> Any:
 def sessions(snapshot: Path = typer.Argument(..., help="Snapshot directory."),
              format: Format = typer.Option(Format.text, "--format", "-f")) -> None:
     """List every configured BGP session with its state and, if down, why."""
-    snap = _load(snapshot)
-    doc = sessions_document(snap)
+    snap = _load(snapshot, progress=format is Format.text)
+    with _status("simulating", format is Format.text):
+        doc = sessions_document(snap)
     items = doc["sessions"]
     if format is Format.json:
         _json(doc)
@@ -317,14 +493,15 @@ def routes(snapshot: Path = typer.Argument(..., help="Snapshot directory."),
            protocol: Optional[str] = typer.Option(None, "--protocol", help="bgp (daemon tables) or kernel."),
            format: Format = typer.Option(Format.text, "--format", "-f")) -> None:
     """Each daemon's BGP table and the kernel routing table of HOST, as simulated."""
-    snap = _load(snapshot)
+    snap = _load(snapshot, progress=format is Format.text)
     if host not in snap.cluster.hosts:
         _err().print(f"error: no host {host!r} in the snapshot (hosts: {', '.join(sorted(snap.cluster.hosts))})",
                      markup=False)
         raise typer.Exit(2)
     from podpath.report import routes_document
 
-    doc = routes_document(snap, host, family, vrf, protocol)
+    with _status("simulating", format is Format.text):
+        doc = routes_document(snap, host, family, vrf, protocol)
     if format is Format.json:
         _json(doc)
     else:
@@ -355,13 +532,14 @@ def explain_cmd(snapshot: Path = typer.Argument(..., help="Snapshot directory.")
     A host address (a pod IP, an IPv6 /128 or IPv4 /32 no table holds as such) is explained through the
     prefixes that cover it: the pod CIDR it is inside and each host's longest-match route for it."""
     net = _ip_prefix(prefix)
-    snap = _load(snapshot)
+    snap = _load(snapshot, progress=format is Format.text)
     if at is not None and at not in snap.cluster.hosts:
         _err().print(f"error: --at: {escape(_no_host(snap, at))}")
         raise typer.Exit(2)
     from podpath.routing.explain import explain_address
 
-    covering, exs = explain_address(snap, net, at)
+    with _status("simulating", format is Format.text):
+        covering, exs = explain_address(snap, net, at)
     items = list(exs.values())
     if format is Format.json:
         docs = [explain_document(snap, ex) for ex in items]  # redacted
@@ -566,5 +744,14 @@ def main() -> None:
         raise SystemExit(130)
 
 
-if __name__ == "__main__":
-    main()
+from podpath import cli_diff  # noqa: E402,F401
+from podpath import cli_fix  # noqa: E402,F401
+
+if __name__ == "__main__":  # `python -m podpath.cli`: run the imported module, where cli_* registered commands
+    from podpath.cli import main as _main
+
+    _main()
+from podpath import cli_policy  # noqa: E402,F401
+from podpath import cli_trace  # noqa: E402,F401
+from podpath import cli_report  # noqa: E402,F401
+from podpath import cli_collect  # noqa: E402,F401

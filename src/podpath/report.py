@@ -66,9 +66,27 @@ def check_document(snap: Snapshot, report: Report) -> dict[str, Any]:
         "summary": report.counts(),
         "reachability": reachability(snap),
         "findings": [f.to_json() for f in report.findings],
+        "suppressed": [s.to_json() for s in report.suppressed],
         "diagnostics": [_diagnostic(snap, d) for d in snap.diagnostics],
         "unsupported": [_unsupported(snap, u) for u in snap.unsupported if u.affects_routes],
     })
+
+
+def check_output(snap: Snapshot, report: Report, fmt: str, *, root: Any = None, fail_on: str = "error",
+                 rules: list[str] | None = None) -> str:
+    """`podpath check --format sarif|junit|markdown|github`: the redacted check document rendered by
+    podpath.formats, with paths relative to `root` (default: formats.find_root, the git work tree's top).
+    `rules` are the ids that ran (None: every rule). ValueError when the snapshot is not inside `root`."""
+    from pathlib import Path
+
+    from podpath import formats
+
+    top = Path(root) if root is not None else formats.find_root(snap.root)
+    prefix = formats.snapshot_prefix(snap.root, top)
+    ran = set(rules) if rules is not None else set(RULES)
+    ctx = formats.Context(check_document(snap, report), [r for r in rules_document() if r["id"] in ran],
+                          prefix, str(snap.root), fail_on)
+    return formats.render(fmt, ctx)
 
 
 def reachability(snap: Snapshot) -> dict[str, dict[str, int]] | None:
@@ -127,7 +145,9 @@ def show_document(snap: Snapshot) -> dict[str, Any]:
             "native_routing_cidr": cil.native_cidr_setting(fam).value or None,
             "masquerade": cil.masquerade(fam) if cil.present else None,
         })
-    routers = [r.summary() for r in snap.routers]
+    from podpath.router_summary import details
+
+    routers = [{**r.summary(), "details": details(r.dialect, r.config)} for r in snap.routers]
     return _redacted(snap, {
         "schema": SHOW_SCHEMA,
         "podpath": __version__,
@@ -213,3 +233,59 @@ def explain_document(snap: Snapshot, ex: Any) -> dict[str, Any]:
 def lab_document(snap: Snapshot, doc: dict[str, Any]) -> dict[str, Any]:
     """A `podpath lab run` result (daemon errors may quote the user's configuration)."""
     return _redacted(snap, doc)
+
+
+def fix_document(snap: Snapshot, result: Any, written: list[str] | None = None) -> dict[str, Any]:
+    """The `podpath fix` shape: the top verified repair (podpath.repair.search.RepairResult) with its unified
+    diff, the other kept repairs, and notes; diffs quote the user's files, so the document is redacted."""
+    top = result.top
+    doc: dict[str, Any] = {"schema": "podpath/fix/v1", "podpath": __version__, "errors": list(result.errors),
+                           "proposed": top is not None, "candidates": result.candidates,
+                           "verified": len(result.verifications),
+                           "repair": {**top.to_json(), "diff": top.patch.diff(snap.texts)} if top else None,
+                           "alternatives": [v.to_json() for v in result.repairs[1:]],
+                           "written": list(written or []), "notes": list(result.notes)}
+    return _redacted(snap, doc)
+
+
+DIFF_SCHEMA = "podpath/diff/v1"
+
+
+def diff_document(before: Snapshot, after: Snapshot, d: Any, why: list[Any]) -> dict[str, Any]:
+    """`podpath diff` (and `check --set`'s `what_if`): a `podpath.diff.SnapshotDiff` and the why-nots, redacted
+    with the secrets of both snapshots."""
+    changed = {k.host for k in d.kernel}
+    doc = {"schema": DIFF_SCHEMA, "podpath": __version__, "before": str(before.root), "after": str(after.root),
+           **d.to_json(), "why_not": [w.to_json() for w in why],
+           "kernel_unchanged_nodes": sorted(n for n in after.cluster.nodes if n not in changed)}
+    return after.secrets.doc(before.secrets.doc(doc))  # type: ignore[no-any-return]
+
+
+POLICY_SCHEMA = "podpath/policy/v1"
+
+
+def policy_document(snaps: list[Snapshot], command: str, body: dict[str, Any]) -> dict[str, Any]:
+    """`podpath policy test|search|compare`: clause texts quote the user's configuration, so the
+    document is redacted with the secrets of every snapshot it was computed from."""
+    doc: dict[str, Any] = {"schema": POLICY_SCHEMA, "podpath": __version__, "command": command, **body}
+    for s in snaps:
+        doc = _redacted(s, doc)
+    return doc
+
+
+TRACE_SCHEMA = "podpath/trace/v1"
+REACH_SCHEMA = "podpath/reach/v1"
+
+
+def trace_document(snap: Snapshot, res: Any) -> dict[str, Any]:
+    """`podpath trace` (datapath/trace.TraceResult) as JSON, redacted."""
+    return _redacted(snap, {"schema": TRACE_SCHEMA, **res.to_json()})
+
+
+def reach_document(snap: Snapshot, family: int, rows: list[str], cols: list[str], cells: list[Any]) -> dict[str, Any]:
+    """`podpath reach`: the all-pairs matrix of one family, redacted."""
+    counts: dict[str, int] = {}
+    for c in cells:
+        counts[c.verdict] = counts.get(c.verdict, 0) + 1
+    return _redacted(snap, {"schema": REACH_SCHEMA, "family": family, "sources": rows, "destinations": cols,
+                            "counts": dict(sorted(counts.items())), "cells": [c.to_json() for c in cells]})

@@ -3,23 +3,65 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from podpath.checks import bgp, datapath, helm, ipam, masquerade, mtu, observed, routes  # noqa: F401  (registers rules)
+from podpath.checks import bgp, datapath, helm, ipam, masquerade, mtu, observed, observed_rib, routes  # noqa: F401  (registers rules)
+from podpath.checks import security  # noqa: F401,E402  (registers rules)
 from podpath.checks.base import (RULES, CheckContext, Finding, Fix, NotChecked, Rule, Severity, UnknownRule,
                                  resolve_rules, run_rules)
+from podpath.diagnostics import Loc
 
 if TYPE_CHECKING:
+    import pandas
+
     from podpath.snapshot import Snapshot
 
-__all__ = ["RULES", "Finding", "Fix", "NotChecked", "Report", "Rule", "Severity", "UnknownRule", "resolve_rules",
-           "run_checks"]
+__all__ = ["RULES", "Finding", "Fix", "NotChecked", "Report", "Rule", "Severity", "Suppressed", "UnknownRule",
+           "resolve_rules", "run_checks"]
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A finding a configured suppression (podpath.config) matched: reported with the reason, not counted
+    for the exit code."""
+
+    finding: Finding
+    reason: str
+    loc: Loc | None = None  # the [[suppress]] entry in the configuration file
+
+    def to_json(self) -> dict[str, object]:
+        return {**self.finding.to_json(), "suppression": {
+            "reason": self.reason, "location": self.loc.to_json() if self.loc is not None else None}}
+
 
 @dataclass
 class Report:
     findings: list[Finding] = field(default_factory=list)
     snapshot_complete: bool = True  # every statement that may affect routes was modelled (Snapshot.complete)
     not_checked: list[NotChecked] = field(default_factory=list)
+    suppressed: list[Suppressed] = field(default_factory=list)  # by the configuration (podpath.config.apply)
+
+    def frame(self, what: str = "findings") -> "pandas.DataFrame":
+        """The findings (or "not_checked", "suppressed") as a pandas DataFrame, one row each, like
+        pybatfish's `.frame()`. pandas is optional: `pip install pandas` (or `podpath[pandas]`)."""
+        try:
+            import pandas
+        except ImportError:
+            raise ImportError("Report.frame() needs pandas, which is not installed: pip install pandas "
+                              "(or pip install 'podpath[pandas]')") from None
+        if what == "findings":
+            rows = [_row(f.to_json()) for f in self.findings]
+            cols = ["id", "rule", "name", "severity", "subject", "message", "location", "locations", "evidence", "fix"]
+        elif what == "suppressed":
+            rows = [{**_row(s.to_json()), "reason": s.reason} for s in self.suppressed]
+            cols = ["id", "rule", "name", "severity", "subject", "message", "location", "locations", "evidence",
+                    "fix", "reason"]
+        elif what == "not_checked":
+            rows = [{"rule": n.rule, "what": n.what, "why": n.why, "location": str(n.loc) if n.loc else None}
+                    for n in self.not_checked]
+            cols = ["rule", "what", "why", "location"]
+        else:
+            raise ValueError(f"Report.frame({what!r}): one of 'findings', 'suppressed', 'not_checked'")
+        return pandas.DataFrame(rows, columns=cols)
 
     @property
     def complete(self) -> bool:
@@ -38,6 +80,14 @@ class Report:
         for f in self.findings:
             out[f.severity.value] += 1
         return out
+
+
+def _row(j: dict[str, Any]) -> dict[str, Any]:
+    """A finding's JSON as a table row: locations as `file:line:col` text, the first one on its own."""
+    locs = [str(Loc(l["file"], l["line"], l["col"])) for l in j["locations"]]  # type: ignore[union-attr]
+    fix = j["fix"]
+    return {**j, "location": locs[0] if locs else None, "locations": locs,
+            "fix": fix["description"] if fix else None}  # type: ignore[index]
 
 
 def run_checks(snap: "Snapshot", rules: list[str] | None = None) -> Report:

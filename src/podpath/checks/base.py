@@ -29,14 +29,18 @@ class Severity(str, Enum):
 
 @dataclass(frozen=True)
 class Fix:
-    """A concrete change: `yaml` is the snippet to write into `file`."""
+    """A concrete change: `yaml` is the snippet to write into `file`; `diff`, a unified diff of the user's own
+    file(s) that re-simulation verified (podpath.repair), with `verified` saying what it showed."""
 
     description: str
     file: str | None = None
     yaml: str | None = None
+    diff: str | None = None
+    verified: str | None = None  # "verified by re-simulation: 30/30 node pairs reachable, no regressions"
 
     def to_json(self) -> dict[str, object]:
-        return {"description": self.description, "file": self.file, "yaml": self.yaml}
+        return {"description": self.description, "file": self.file, "yaml": self.yaml, "diff": self.diff,
+                "verified": self.verified}
 
 
 @dataclass

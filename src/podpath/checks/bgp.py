@@ -171,6 +171,8 @@ def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
             ex, stop, where, cause = items[0][2]  # type: ignore[misc]
             if verdicts.policy_gap(fam, items, groups):
                 continue  # every prefix here was decided by a statement podpath does not model: BGP006
+            verdicts.lost += [LostRoute(fam, c.value, p[0][1], tuple(sorted(x[0] for x in p)), s, p[0][3])  # type: ignore[attr-defined]
+                              for c, p, (_, s, _, _) in items]  # type: ignore[misc]
             sites = _stop_sites(items, res.speakers)
             locs = [loc for loc, _, _ in sites] + [c.loc for c in cidrs]  # type: ignore[attr-defined]
             also = _also_at(sites[1:])
@@ -262,6 +264,19 @@ def outcome_unknown(ctx: CheckContext) -> Iterator[Finding]:
                           fix=Fix(f"To settle it, add {settle}" if settle else "See `podpath sessions`"))
 
 
+@dataclass(frozen=True)
+class LostRoute:
+    """A pod CIDR BGP002 reports as not routed from `sources`: the decision where it is lost (`stop`, a
+    routing.rib.Decision; None when only the packet's walk says) and the first source's trace (reach.Trace)."""
+
+    family: int
+    prefix: object
+    dst: str
+    sources: tuple[str, ...]
+    stop: object
+    trace: object
+
+
 class PairVerdicts:
     """Every (source node, destination node) pair of a family is verified, broken or unknown. A pair the
     simulation does not deliver is unknown when the failure depends on what podpath does not model or does
@@ -283,6 +298,7 @@ class PairVerdicts:
         self.settle: dict[str, str] = {}
         self._unknown_pairs: dict[int, set[tuple[str, str]]] = defaultdict(set)
         self.counts: dict[int, dict[str, int]] = {}  # family -> verified / broken / unknown node pairs
+        self.lost: list[LostRoute] = []  # every pod CIDR reported as not routed, where (`podpath report` draws it)
 
     def _optimistic(self) -> Forwarder | None:
         if self._opt is False:

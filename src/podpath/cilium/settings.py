@@ -126,6 +126,8 @@ KEYMAP: tuple[KeyMap, ...] = (
     KeyMap("bpf.monitorAggregation", "monitor-aggregation", _str, _all("medium"), "medium"),
     KeyMap("bpf.datapathMode", "datapath-mode", _str, _all("veth"), "veth"),
     KeyMap("policyEnforcementMode", "enable-policy", _str, _all("default"), "default"),
+    KeyMap("policyCIDRMatchMode", "policy-cidr-match-mode", _list_space, _all(None), ""),
+    KeyMap("cluster.name", "cluster-name", _str, _all("default"), "default"),
     KeyMap("cni.chainingMode", "cni-chaining-mode", _str, _all(None), "none"),
     KeyMap("encryption.enabled", "encryption-enabled", _bool, _all("false"), "false"),
     KeyMap("encryption.type", "encryption-type", _str, _all("ipsec"), "ipsec"),

@@ -34,8 +34,12 @@ def _say(msg: str) -> None:
 
 
 def run_lab(snap: "Snapshot", daemons: str = "host", timeout: float = 300.0,
-            progress: Callable[[str], None] = _say) -> dict[str, Any]:
-    """Build the lab, start the daemons, wait for convergence, collect tables, tear down."""
+            progress: Callable[[str], None] = _say,
+            on_converged: Callable[[list[tuple[str, str, Any]]], None] | None = None) -> dict[str, Any]:
+    """Build the lab, start the daemons, wait for convergence, collect tables, tear down.
+
+    `on_converged((host, kind, instance), ...)` runs once the daemons have converged, before the tables are
+    read and the lab is torn down: what `podpath collect` is tested against (tests/lab/test_collect_lab.py)."""
     require_root()
     cp = snap.control_plane()
     net = cp.network
@@ -136,6 +140,8 @@ def run_lab(snap: "Snapshot", daemons: str = "host", timeout: float = 300.0,
                                                            nudge=lambda: [b.kick() for b in birds]), 1)
         except Exception as e:  # report what did converge
             result["convergence_error"] = str(e)
+        if on_converged is not None:
+            on_converged(list(instances))
         for host, kind, inst in instances:
             h = result["hosts"].setdefault(host, {"bgp": {}, "sessions": {}})
             routes = []

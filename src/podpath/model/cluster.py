@@ -215,6 +215,18 @@ class Segment:
     inferred: bool = False  # derived from addresses rather than stated
 
 
+@dataclass(frozen=True)
+class ServicePort:
+    """One `spec.ports[]` entry: `target_port` is a number or a named port of the endpoints."""
+
+    port: int
+    protocol: str = "TCP"
+    name: str = ""
+    target_port: int | str | None = None
+    node_port: int | None = None
+    loc: Loc | None = None
+
+
 @dataclass
 class Service:
     namespace: str
@@ -222,6 +234,36 @@ class Service:
     cluster_ips: list[Sourced[IPAddress]] = field(default_factory=list)
     ip_families: list[str] = field(default_factory=list)
     type: str = "ClusterIP"
+    loc: Loc | None = None
+    ports: list[ServicePort] = field(default_factory=list)
+    external_ips: list[Sourced[IPAddress]] = field(default_factory=list)
+    lb_ips: list[Sourced[IPAddress]] = field(default_factory=list)  # status.loadBalancer.ingress[].ip
+    external_traffic_policy: Sourced[str] | None = None  # Cluster | Local
+    internal_traffic_policy: Sourced[str] | None = None  # Cluster | Local
+    selector: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class SliceEndpoint:
+    """One address of an EndpointSlice endpoint, with the node that runs it."""
+
+    address: IPAddress
+    ready: bool = True
+    node: str | None = None
+    target: str | None = None  # targetRef namespace/name (a Pod)
+    loc: Loc | None = None
+
+
+@dataclass
+class EndpointSlice:
+    """An EndpointSlice of a Service (label kubernetes.io/service-name)."""
+
+    namespace: str
+    name: str
+    service: str | None
+    address_type: str = "IPv4"
+    ports: dict[str, tuple[int, str]] = field(default_factory=dict)  # port name ("" unnamed) -> (port, protocol)
+    endpoints: list[SliceEndpoint] = field(default_factory=list)
     loc: Loc | None = None
 
 
@@ -246,6 +288,7 @@ class Cluster:
     pod_subnets: list[Sourced[IPNetwork]] = field(default_factory=list)
     service_subnets: list[Sourced[IPNetwork]] = field(default_factory=list)
     services: list[Service] = field(default_factory=list)
+    endpoint_slices: list[EndpointSlice] = field(default_factory=list)
     talos: TalosInfo | None = None
     kinds_seen: dict[str, list[Loc]] = field(default_factory=dict)  # e.g. CiliumBGPPeeringPolicy
 

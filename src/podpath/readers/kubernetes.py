@@ -11,6 +11,8 @@ from typing import Any
 
 from podpath.diagnostics import Diagnostics, Loc, Unsupported
 from podpath.model.cluster import EndpointSlice, Node, NodeAddress, Service, ServicePort, SliceEndpoint, Sourced
+from podpath.model.netpol import NetpolModel
+from podpath.readers import netpol
 from podpath.readers.common import parse_address, parse_prefix
 from podpath.readers.yamlsrc import child_list, child_map, get_path, item_loc, key_loc, node_loc, value_loc
 
@@ -21,11 +23,6 @@ BGP_KINDS = {
     "CiliumBGPNodeConfigOverride",
     "CiliumBGPNodeConfig",
     "CiliumBGPPeeringPolicy",
-}
-POLICY_KINDS = {
-    "NetworkPolicy",
-    "CiliumNetworkPolicy",
-    "CiliumClusterwideNetworkPolicy",
 }
 
 
@@ -66,6 +63,7 @@ class KubeFacts:
     unsupported: list[Unsupported] = field(default_factory=list)
     raw_objects: list[tuple[str, Any, Loc]] = field(default_factory=list)  # BGP resources for the simulator
     data_objects: list[tuple[Any, str]] = field(default_factory=list)  # ConfigMaps/Secrets: what valuesFrom reads
+    netpol: NetpolModel = field(default_factory=NetpolModel)  # endpoints, namespaces, policies (readers/netpol)
 
 
 def is_kube_object(doc: Any) -> bool:
@@ -98,10 +96,8 @@ def read_object(obj: Any, file: str, facts: KubeFacts, diags: Diagnostics) -> No
             diags.error(eloc, f"{kind} {get_path(obj, 'metadata.name')}: {message}; the object is not simulated")
         if not errors:
             facts.raw_objects.append((kind, obj, loc))
-    elif kind in POLICY_KINDS:
-        facts.unsupported.append(
-            Unsupported(loc, f"{kind} {get_path(obj, 'metadata.name')}", "network policies are not modelled yet", True)
-        )
+    elif kind in netpol.KINDS:  # pods, namespaces, workloads and network policies (readers/netpol.py)
+        netpol.read_object(kind, obj, file, facts.netpol, diags, facts.unsupported)
     else:
         facts.unsupported.append(Unsupported(loc, f"{kind} {get_path(obj, 'metadata.name')}", "object kind not used by podpath", False))
 

@@ -1,0 +1,614 @@
+"""Security of the routing policies: who can announce what they should not.
+
+Every rule asks the symbolic model (routing.symbolic) over the whole route space of a receiving
+policy, in the context of its session, and shows example routes that the concrete evaluator
+(what the simulator runs) decides the same way. Findings are warnings: the cluster routes, but a
+compromised or misconfigured node (or peer) could take traffic that is not its own. A clause that
+can never change a decision is info.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+from typing import Any, Iterable, Iterator
+
+from podpath.checks.base import CheckContext, Finding, Fix, rule
+from podpath.routing.policy import Direction, PolicyContext, context_free
+from podpath.routing.route import Protocol
+from podpath.routing.symbolic import PERMIT, UNKNOWN, Compiled, Space, compile_policy, search
+
+MAX_EXAMPLES = 4
+SNIPPET_NODES = 6  # nodes spelled out in a fix snippet (the rest follow the same pattern)
+
+
+class _Compiler:
+    """One Space per family, compiled policies cached per (policy, session context)."""
+
+    def __init__(self) -> None:
+        self.spaces: dict[int, Space] = {}
+        self.cache: dict[tuple[int, int, PolicyContext | None], Compiled] = {}
+        self.regions: dict[int, Any] = {}  # family -> _PodRegions (built once per check run)
+        self.memo: dict[Any, Any] = {}
+
+    def space(self, family: int) -> Space:
+        sp = self.spaces.get(family)
+        if sp is None:
+            sp = self.spaces[family] = Space(family)
+        return sp
+
+    def compile(self, policy: Any, family: int, ctx: PolicyContext) -> Compiled:
+        """Compiled once per policy when it reads the route only (the session context then only
+        shapes example routes: the copy returned carries `ctx`)."""
+        free = context_free(policy)
+        key = (id(policy), family, None if free else ctx)
+        c = self.cache.get(key)
+        if c is not None and free and c.ctx != ctx:
+            return dataclasses.replace(c, ctx=ctx)
+        if c is None:
+            sp = self.space(family)
+            for _ in range(5):
+                sp.mark()
+                c = compile_policy(policy, sp, ctx)
+                if not sp.grew:
+                    break
+            self.cache[key] = c
+        return c
+
+
+def _compiler(ctx: CheckContext) -> _Compiler:
+    c = getattr(ctx, "_symbolic", None)
+    if c is None:
+        c = _Compiler()
+        ctx._symbolic = c  # type: ignore[attr-defined]
+    return c
+
+
+def _receiving_ends(ctx: CheckContext) -> Iterator[tuple[Any, Any, int]]:
+    """(sender end, receiver end, family) of every established session where the sender is a node
+    and the receiver another host: what a node announces and someone else accepts."""
+    snap = ctx.snap
+    if not snap.has_control_plane:
+        return
+    nodes = ctx.cluster.nodes
+    for s in snap.simulate().sessions:
+        if not s.up:
+            continue
+        for snd, rcv in s.ends():
+            if snd.speaker.host not in nodes or rcv.speaker.host == snd.speaker.host:
+                continue
+            for fam in s.afs:
+                af = rcv.peer.afs.get(fam)
+                if af is not None:
+                    yield snd, rcv, fam
+
+
+def _ctx_of(end: Any) -> PolicyContext:
+    from podpath.routing.daemons import _ctx
+
+    return _ctx(end, Direction.IMPORT)
+
+
+def _route_text(r: Any) -> str:
+    from podpath.cli_policy import route_text
+
+    return route_text(r)
+
+
+def _last(e: Any) -> str:
+    d = e.path.decided
+    return d.render() if d is not None else "no filter decides: accepted"
+
+
+def _installs(rcv: Any, route: Any) -> tuple[bool, str]:
+    """Whether the receiving host installs an accepted route in its kernel (zebra / BIRD kernel export)."""
+    sp = rcv.speaker
+    if not sp.installs_to_kernel:
+        return False, f"{sp.id} does not install BGP routes in the kernel"
+    if sp.kernel_export is not None:
+        res = sp.kernel_export.evaluate(route, PolicyContext(Direction.EXPORT, protocol_name="kernel"))
+        if not res.accepted:
+            return False, f"{sp.id}'s kernel protocol does not export it"
+    return True, f"installed in {sp.host}'s kernel"
+
+
+def _group(items: Iterable[tuple[Any, Any, int]]) -> dict[tuple[str, str, int], list[tuple[Any, Any]]]:
+    out: dict[tuple[str, str, int], list[tuple[Any, Any]]] = {}
+    for snd, rcv, fam in items:
+        out.setdefault((rcv.speaker.id, rcv.peer.name, fam), []).append((snd, rcv))
+    return out
+
+
+# ============================================================================================ SEC001
+
+@rule("SEC001", "pod-cidr-hijack", "warning",
+      "A node can get another node's pod CIDR (or a more-specific of it) accepted and installed elsewhere")
+def pod_cidr_hijack(ctx: CheckContext) -> Iterable[Finding]:
+    """A router (or node) accepts from a node, and installs, a prefix inside another node's pod CIDR
+    (including a more-specific of it) or anywhere in the cluster's pod ranges that is not the sender's
+    own pod CIDR; or, from a configured peer outside the snapshot (an upstream), anything in the pod
+    ranges. The question is asked of every receiving import policy over every route (symbolic
+    search, routing/symbolic.py), with any communities, AS path and attributes: a filter that trusts a
+    community or a shared `le 64` prefix-list lets any node announce any pod prefix, and the more-specific
+    wins by longest match. Example routes are checked with the same evaluator the simulation uses.
+
+    Fix: bind each node's session to its own pod CIDR (a per-node prefix-list in front of the shared
+    policy); the finding gives the snippet. Unmodelled statements make the answer unknown (listed as
+    not checked), never a silent pass."""
+    comp = _compiler(ctx)
+    cluster = ctx.cluster
+    for (sid, peer_name, fam), pairs in sorted(_group(_receiving_ends(ctx)).items()):
+        ranges = [p.value for p in cluster.all_pod_cidrs(fam)]
+        if not ranges:
+            continue
+        hits: list[tuple[str, Any, Any, str]] = []
+        unknown: list[Any] = []
+        more: set[str] = set()  # senders found by emptiness alone, once enough examples are shown
+        first_rcv = pairs[0][1]
+        regions = comp.regions.get(fam)
+        if regions is None:
+            regions = comp.regions[fam] = _PodRegions(cluster, fam, ranges)
+        for snd, rcv in sorted(pairs, key=lambda x: x[0].speaker.host):
+            pol = rcv.peer.afs[fam].import_policy
+            if pol is None:
+                continue
+            c = comp.compile(pol, fam, _ctx_of(rcv))
+            sp = c.space
+            inside, cover = regions.base(sp)
+            mine = regions.mine(sp, snd.speaker.host)
+            if len({h for h, *_ in hits}) >= MAX_EXAMPLES:
+                # enough examples: only whether this sender can too (permitted pod routes not all its own)
+                key = (id(c.paths), "pods")
+                region = comp.memo.get(key)
+                if region is None:
+                    region = comp.memo[key] = c.region(PERMIT) & (inside | cover)
+                if region != sp.false and (_outside(sp, region, mine, comp.memo) or (region & ~mine) != sp.false):
+                    more.add(snd.speaker.host)
+                continue
+            for region in (inside & ~mine, cover & ~mine):
+                res = search(c, PERMIT, region)
+                if res.answer == "unknown":
+                    unknown.extend(res.unknown)
+                for e in res.found:
+                    ok, why = _installs(rcv, pol.evaluate(e.route, c.ctx).route)
+                    if ok:
+                        hits.append((snd.speaker.host, e, rcv, why))
+        if unknown and not hits:
+            why = unknown[0].path.reasons[0] if unknown[0].path.reasons else None
+            ctx.not_checked(f"pod-CIDR hijack through {sid} {peer_name} (IPv{fam})",
+                            "the import policy has statements podpath cannot model symbolically"
+                            + (f": {why.text}" if why else ""), why.loc if why else None)
+        if not hits:
+            continue
+        senders = sorted({h[0] for h in hits} | more)
+        evidence = []
+        locs = []
+        for host, e, rcv, why in hits[: MAX_EXAMPLES]:
+            owner = _owner(cluster, e.route.prefix, host)
+            evidence.append(f"{host} announces {_route_text(e.route)}{owner}: {_last(e)}; {why}")
+        for _, e, _, _ in hits:
+            for s in e.path.steps:
+                if s.effect in ("accept", "match") and s.loc is not None:
+                    locs.append(s.loc)
+        host = first_rcv.speaker.host
+        yield ctx.finding(
+            f"{sid}:{peer_name}:ipv{fam}",
+            f"{_names(senders)} can each announce a prefix inside another node's pod CIDR (or the cluster's pod "
+            f"range) and {host} accepts and installs it: nothing binds a node's session to its own pod CIDR",
+            locations=[first_rcv.peer.loc] + locs, evidence=evidence,
+            fix=_bind_fix(ctx, first_rcv, fam, pairs, ranges))
+    if ctx.snap.has_control_plane:
+        yield from _external_hijacks(ctx, comp)
+
+
+def _outside(sp: Space, region: Any, mine: Any, memo: dict[Any, Any]) -> bool:
+    """Cheaply: one prefix of `region` (picked once per region) is not in `mine` (then region - mine
+    is not empty)."""
+    key = ("pick", region)
+    x = memo.get(key)
+    if x is None:
+        care = set(sp.len_bits) | set(sp.addr_bits)
+        got = sp.bdd.pick(region, care_vars=care | set(sp.bdd.support(region)))
+        x = memo[key] = {k: v for k, v in got.items() if k in care} if got is not None else {}
+    if not x:
+        return False
+    return sp.bdd.let(x, mine) == sp.false
+
+
+def _supernets(nets: Iterable[Any]) -> set[tuple[int, int]]:
+    """(network address, length) of every prefix shorter than one of `nets` that covers it (not /0)."""
+    out: set[tuple[int, int]] = set()
+    for n in nets:
+        a, w = int(n.network_address), n.max_prefixlen
+        for plen in range(n.prefixlen - 1, 0, -1):
+            key = ((a >> (w - plen)) << (w - plen), plen)
+            if key in out:
+                break  # the shorter ones are there already
+            out.add(key)
+    return out
+
+
+def _names(hosts: list[str], n: int = 8) -> str:
+    return ", ".join(hosts[:n]) + (f" and {len(hosts) - n} more" if len(hosts) > n else "")
+
+
+class _PodRegions:
+    """The pod prefixes a sender must not announce, built once per family: inside any pod range, or a
+    shorter prefix covering another node's pod CIDR (not /0); the sender's own CIDRs, and covering
+    prefixes that cover only its own, are taken out per sender."""
+
+    def __init__(self, cluster: Any, fam: int, ranges: list[Any]) -> None:
+        self.cluster, self.fam, self.ranges = cluster, fam, ranges
+        self.cidrs = sorted({(c.value, n.name) for n in cluster.nodes.values() for c in n.pod_cidrs_of(fam)},
+                            key=lambda x: (int(x[0].network_address), x[0].prefixlen, x[1]))
+        self._keys = [int(c.network_address) for c, _ in self.cidrs]
+        self.own: dict[str, list[Any]] = {}
+        for c, n in self.cidrs:
+            self.own.setdefault(n, []).append(c)
+        self._base: tuple[Any, Any] | None = None
+        self._space: Any = None
+        self._mine: dict[tuple[int, str], Any] = {}
+
+    def _build(self, sp: Space) -> tuple[Any, Any]:
+        if self._base is None or self._space is not sp:
+            inside = sp.false
+            for r in self.ranges:
+                inside = inside | sp.prefix_within(r)
+            cover = sp.false
+            for a, plen in sorted(_supernets([c for c, _ in self.cidrs])):
+                cover = cover | sp.prefix_is(ipaddress.ip_network((a, plen)))
+            self._base, self._space = (inside, cover & ~inside), sp
+        return self._base
+
+    def base(self, sp: Space) -> tuple[Any, Any]:
+        return self._build(sp)
+
+    def mine(self, sp: Space, host: str) -> Any:
+        """The sender's own pod prefixes, and the covering prefixes that cover no other node's CIDR."""
+        got = self._mine.get((id(sp), host))
+        if got is None:
+            got = self._mine[(id(sp), host)] = self._own_region(sp, host)
+        return got
+
+    def _own_region(self, sp: Space, host: str) -> Any:
+        mine = sp.false
+        for o in self.own.get(host, ()):
+            mine = mine | sp.prefix_within(o)
+            for plen in range(o.prefixlen - 1, 0, -1):
+                s = o.supernet(new_prefix=plen)
+                if self._covers_other(s, host):
+                    break
+                mine = mine | sp.prefix_is(s)
+        return mine
+
+    def _covers_other(self, s: Any, host: str) -> bool:
+        import bisect
+
+        lo, hi = int(s.network_address), int(s.broadcast_address)
+        keys = self._keys
+        i = bisect.bisect_left(keys, lo)
+        while i < len(keys) and keys[i] <= hi:
+            c, n = self.cidrs[i]
+            if n != host and c.subnet_of(s):
+                return True
+            i += 1
+        return False
+
+
+def _external_hijacks(ctx: CheckContext, comp: _Compiler) -> Iterator[Finding]:
+    """A configured peer outside the snapshot (an upstream) whose routes a router would accept and install
+    inside the cluster's pod ranges: nothing in them is that peer's."""
+    snap = ctx.snap
+    cluster = ctx.cluster
+    for s in snap.simulate().sessions:
+        a = s.a
+        if s.b is not None or a.speaker.host in cluster.nodes or a.peer.listen_range is not None:
+            continue
+        for fam, af in sorted(a.peer.afs.items()):
+            ranges = [p.value for p in cluster.all_pod_cidrs(fam)]
+            if not ranges or af.import_policy is None:
+                continue
+            regions = comp.regions.get(fam)
+            if regions is None:
+                regions = comp.regions[fam] = _PodRegions(cluster, fam, ranges)
+            pctx = PolicyContext(Direction.IMPORT, a.peer.local_as, a.peer.remote_as, a.remote_address,
+                                 a.local_address, None, a.peer.name, a.speaker.router_id, a.speaker.vrf)
+            c = comp.compile(af.import_policy, fam, pctx)
+            inside, cover = regions.base(c.space)
+            hits = []
+            for region in (inside, cover):
+                for e in search(c, PERMIT, region).found:
+                    ok, why = _installs(a, af.import_policy.evaluate(e.route, c.ctx).route)
+                    if ok:
+                        hits.append((e, why))
+            if not hits:
+                continue
+            yield ctx.finding(
+                f"{a.speaker.id}:{a.peer.name}:ipv{fam}",
+                f"{a.peer.name}, a peer outside the snapshot, can announce prefixes inside the cluster's pod range and "
+                f"{a.speaker.host} accepts and installs them", locations=[a.peer.loc, af.import_loc],
+                evidence=[f"{a.peer.name} announces {_route_text(e.route)}{_owner(cluster, e.route.prefix, '')}: "
+                          f"{_last(e)}; {why}" for e, why in hits[:MAX_EXAMPLES]],
+                fix=Fix(f"Deny the cluster's pod ranges ({', '.join(str(r) for r in sorted(set(ranges), key=str)[:4])}"
+                        f"{', ...' if len(set(ranges)) > 4 else ''}) in the import policy from {a.peer.name}",
+                        a.peer.loc.file))
+
+
+def _owner(cluster: Any, net: Any, sender: str) -> str:
+    for n in sorted(cluster.nodes.values(), key=lambda n: n.name):
+        if n.name == sender:
+            continue
+        for c in n.pod_cidrs_of(net.version):
+            if net.subnet_of(c.value):
+                return f" (inside {n.name}'s pod CIDR {c.value})"
+            if c.value.subnet_of(net):
+                return f" (covers {n.name}'s pod CIDR {c.value})"
+    return " (in the cluster's pod range)"
+
+
+def _bind_fix(ctx: CheckContext, rcv: Any, fam: int, pairs: list[tuple[Any, Any]], ranges: list[Any]) -> Fix:
+    """Per-node policy in front of the shared one: own pod CIDR -> the shared policy; any other pod
+    prefix -> deny; the rest -> the shared policy."""
+    from podpath.routing.bgp import Daemon
+
+    cluster = ctx.cluster
+    sp = rcv.speaker
+    pol = rcv.peer.afs[fam].import_policy
+    kw = "ip" if fam == 4 else "ipv6"
+    every = sorted({snd.speaker.host: snd for snd, _ in pairs}.items())
+    nodes = every[:SNIPPET_NODES]
+    rest = f"! ... and the same for the other {len(every) - len(nodes)} nodes" if len(every) > len(nodes) else None
+    if sp.daemon is Daemon.FRR:
+        shared = getattr(getattr(pol, "route_map", None), "name", None)
+        # pod prefixes and every shorter prefix covering one (the whole range, `le 64` aggregates)
+        inside = {(int(r.network_address), r.prefixlen) for r in set(ranges)}
+        cover = _supernets(ranges) - inside
+        net = ipaddress.ip_network
+        lines = [f"{kw} prefix-list PL_CLUSTER_PODS seq {5 * (i + 1)} permit {net((a, p))}"
+                 + (f" le {ranges[0].max_prefixlen}" if (a, p) in inside and p < ranges[0].max_prefixlen else "")
+                 for i, (a, p) in enumerate(sorted(inside | cover))]
+        for host, snd in nodes:
+            own = [c.value for c in cluster.nodes[host].pod_cidrs_of(fam)]
+            tag = host.upper().replace("-", "_")
+            lines += [f"{kw} prefix-list PL_POD_{tag} seq {5 * (i + 1)} permit {o}" for i, o in enumerate(own)]
+            lines += [f"route-map RM_IN_{tag} permit 10", f" match {kw} address prefix-list PL_POD_{tag}"]
+            lines += [f" call {shared}"] if shared else []
+            lines += [f"route-map RM_IN_{tag} deny 20", f" match {kw} address prefix-list PL_CLUSTER_PODS",
+                      f"route-map RM_IN_{tag} permit 30"] + ([f" call {shared}"] if shared else [])
+        lines.append(f"router bgp {sp.asn}" + (f" vrf {sp.vrf}" if sp.vrf != "default" else ""))
+        for host, snd in nodes:
+            lines.append(f" neighbor {snd.local_address} remote-as {snd.peer.local_as}")
+        lines.append(f" address-family {'ipv4' if fam == 4 else 'ipv6'} unicast")
+        for host, snd in nodes:
+            tag = host.upper().replace("-", "_")
+            lines += [f"  neighbor {snd.local_address} activate",
+                      f"  neighbor {snd.local_address} route-map RM_IN_{tag} in"]
+        lines.append(" exit-address-family")
+        if rest:
+            lines.append(rest)
+        desc = ("Give each node an explicit neighbor (instead of the shared listen range or peer-group policy) "
+                "whose inbound route-map accepts pod prefixes only inside that node's own pod CIDR, then applies "
+                f"the shared policy{f' {shared}' if shared else ''}")
+        return Fix(desc, rcv.peer.loc.file, "\n".join(lines) + "\n")
+    own_by = {h: [str(c.value) for c in cluster.nodes[h].pod_cidrs_of(fam)] for h, _ in nodes}
+    pods = ", ".join(f"{r}+" for r in sorted(set(ranges), key=str))
+    lines = []
+    for host, snd in nodes:
+        own = ", ".join(f"{o}{{{ipaddress.ip_network(o).prefixlen},{ipaddress.ip_network(o).max_prefixlen}}}"
+                        for o in own_by[host])
+        lines.append(f"# import filter of the session with {host} ({snd.local_address}):")
+        lines.append(f"if net ~ [ {pods} ] && !(net ~ [ {own or '::/128'} ]) then reject;")
+    if rest:
+        lines.append(rest.replace("!", "#", 1))
+    return Fix("Reject, at the top of each node session's import filter, pod prefixes that are not that node's own",
+               rcv.peer.loc.file, "\n".join(lines) + "\n")
+
+
+# ============================================================================================ SEC002
+
+@rule("SEC002", "permit-covers-infrastructure", "warning",
+      "An import policy lets a node announce another host's address or the service range")
+def permit_covers_infrastructure(ctx: CheckContext) -> Iterable[Finding]:
+    """A receiving import policy permits, from a node, a route that covers another host's own address
+    more specifically than that host's connected subnet (a node or router address, a loopback /32 or
+    /128), or a prefix inside the cluster's service CIDR. Such a route draws traffic for the other host
+    (or for Services) to the announcing node. Found by symbolic search over the policy; examples are
+    checked concretely.
+
+    Fix: narrow the permitting clause's prefix-list to the prefixes the nodes really originate (each
+    node's own loopback, its pod CIDR), or bind each session to its node's prefixes."""
+    comp = _compiler(ctx)
+    cluster = ctx.cluster
+    for (sid, peer_name, fam), pairs in sorted(_group(_receiving_ends(ctx)).items()):
+        hits = []
+        services = [s.value for s in cluster.service_subnets if s.value.version == fam]
+        infra = _infra_addresses(cluster, fam)
+        by_host: dict[str, list[Any]] = {}
+        for host, addr, _ in infra:
+            by_host.setdefault(host, []).append(addr)
+        base: Any = None
+        for snd, rcv in sorted(pairs, key=lambda x: x[0].speaker.host):
+            pol = rcv.peer.afs[fam].import_policy
+            if pol is None:
+                continue
+            c = comp.compile(pol, fam, _ctx_of(rcv))
+            sp = c.space
+            if base is None:  # every host's address more specifically than its subnet, and the services
+                base = sp.false
+                for host, addr, plen in infra:
+                    net = ipaddress.ip_network(f"{addr}/{sp.width}")
+                    lo = min(plen + 1, sp.width)
+                    base = base | (sp.addr_prefix(sp.addr_bits, net.supernet(new_prefix=lo)) & sp.length(">=", lo))
+                for s in services:
+                    base = base | sp.prefix_within(s)
+            own = sp.false  # the sender's own addresses as host routes (its loopback) are its own
+            for addr in by_host.get(snd.speaker.host, ()):
+                own = own | sp.prefix_is(ipaddress.ip_network(f"{addr}/{sp.width}"))
+            if len({h for h, _ in hits}) >= MAX_EXAMPLES:
+                if (c.region(PERMIT) & base & ~own) != sp.false:
+                    hits.append((snd.speaker.host, None))
+                continue
+            res = search(c, PERMIT, base & ~own)
+            for e in res.found:
+                hits.append((snd.speaker.host, e))
+        if not hits:
+            continue
+        senders = sorted({h for h, _ in hits})
+        evidence = [f"{h} announces {_route_text(e.route)}: {_last(e)}"
+                    for h, e in [x for x in hits if x[1] is not None][:MAX_EXAMPLES]]
+        locs = [s.loc for _, e in hits if e is not None for s in e.path.steps if s.effect == "accept" and s.loc]
+        rcv = pairs[0][1]
+        yield ctx.finding(f"{sid}:{peer_name}:ipv{fam}",
+                          f"{rcv.speaker.host} accepts from {_names(senders)} routes for other hosts' addresses "
+                          "(or the service range)", locations=[rcv.peer.loc] + locs, evidence=evidence,
+                          fix=Fix("Narrow the permitting clause to the prefixes nodes originate (their own loopback "
+                                  "and pod CIDR), e.g. a per-node prefix-list; host routes of other hosts should "
+                                  "never be accepted from a node", rcv.peer.loc.file))
+
+
+def _infra_addresses(cluster: Any, fam: int) -> list[tuple[str, Any, int]]:
+    """(host, address, prefix length of its subnet) of every host interface address and node address."""
+    out: dict[tuple[str, Any], int] = {}
+    for h in cluster.hosts.values():
+        for iface in h.interfaces.values():
+            for a in iface.addresses:
+                v = a.value
+                if v.version == fam and not v.ip.is_link_local and not v.ip.is_loopback:
+                    out[(h.name, v.ip)] = v.network.prefixlen
+    for n in cluster.nodes.values():
+        for a in n.addresses:
+            if a.address.version == fam and (n.name, a.address) not in out:
+                out[(n.name, a.address)] = a.address.max_prefixlen - 1
+    return sorted(((h, a, p) for (h, a), p in out.items()), key=lambda x: (x[0], int(x[1])))
+
+
+# ============================================================================================ SEC003
+
+@rule("SEC003", "pod-route-leak", "warning",
+      "Pod routes learned from nodes would be exported to a peer outside the snapshot")
+def pod_route_leak(ctx: CheckContext) -> Iterable[Finding]:
+    """A router that receives pod routes from nodes exports routes inside the cluster's pod ranges to a
+    configured peer that is not part of the snapshot (an upstream, a transit, a partner): the cluster's
+    internal prefixes leak beyond the intended peers. Asked symbolically of the peer's export policy.
+    If those peers are meant to reach pods directly, ignore this finding (or describe the peer in the
+    snapshot)."""
+    snap = ctx.snap
+    if not snap.has_control_plane:
+        return
+    comp = _compiler(ctx)
+    receivers = {rcv.speaker.id for _, rcv, _ in _receiving_ends(ctx)}
+    known_hosts = set(ctx.cluster.hosts)
+    for s in snap.simulate().sessions:
+        a = s.a
+        if a.speaker.id not in receivers or a.speaker.host in ctx.cluster.nodes:
+            continue
+        if s.b is not None and s.b.speaker.host in known_hosts:
+            continue
+        if a.peer.listen_range is not None:
+            continue
+        for fam, af in sorted(a.peer.afs.items()):
+            ranges = [p.value for p in ctx.cluster.all_pod_cidrs(fam)]
+            if not ranges or af.export_policy is None:
+                continue
+            pctx = PolicyContext(Direction.EXPORT, a.peer.local_as, a.peer.remote_as, a.remote_address,
+                                 a.local_address, None, a.peer.name, a.speaker.router_id, a.speaker.vrf)
+            c = comp.compile(af.export_policy, fam, pctx)
+            sp = c.space
+            region = sp.false
+            for r in ranges:
+                region = region | sp.prefix_within(r)
+            res = search(c, PERMIT, region)
+            if not res.found:
+                continue
+            yield ctx.finding(f"{a.speaker.id}:{a.peer.name}:ipv{fam}",
+                              f"{a.speaker.host} would export pod routes learned from nodes to {a.peer.name}, a peer "
+                              "outside the snapshot", locations=[a.peer.loc, af.export_loc],
+                              evidence=[f"exported: {_route_text(e.route)}: {_last(e)}"
+                                        for e in res.found[:MAX_EXAMPLES]],
+                              fix=Fix(f"Deny the cluster's pod ranges ({', '.join(str(r) for r in ranges)}) in the "
+                                      f"export policy towards {a.peer.name}", a.peer.loc.file))
+
+
+# ============================================================================================ SEC004
+
+@rule("SEC004", "redundant-policy-clause", "info",
+      "A route-map clause that never changes a decision (redundant deny, shadowed clause)")
+def redundant_clause(ctx: CheckContext) -> Iterable[Finding]:
+    """A deny clause of a route-map in use denies only routes that later clauses deny anyway (removing
+    it changes no decision), or a clause no route ever reaches with a match (shadowed by earlier
+    clauses). Decided symbolically over every route: the map with and without the clause permits
+    exactly the same routes, with the same attributes where podpath tracks them. Harmless, but it
+    suggests the author expected it to block something it does not."""
+    from podpath.readers.frr.policy import NeighborPolicy
+    from podpath.routing.symbolic_frr import _Frr
+
+    snap = ctx.snap
+    if not snap.has_control_plane:
+        return
+    seen: set[tuple[str, str, int]] = set()
+    for sp in snap.control_plane().speakers:
+        for peer in sp.peers:
+            for fam, af in sorted(peer.afs.items()):
+                for pol in (af.import_policy, af.export_policy):
+                    if not isinstance(pol, NeighborPolicy) or pol.route_map is None:
+                        continue
+                    rm = pol.config.route_maps.get(pol.route_map.name)
+                    if rm is None or len(rm.clauses) < 2:
+                        continue
+                    key = (pol.config.file, rm.name, fam)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    yield from _clauses(ctx, pol, rm, fam, _Frr)
+
+
+def _clauses(ctx: CheckContext, pol: Any, rm: Any, fam: int, frr_cls: Any) -> Iterator[Finding]:
+    from podpath.routing.symbolic import State
+
+    pctx = PolicyContext(pol.direction)
+    space = Space(fam)
+
+    def build(m: Any) -> list[Any]:
+        fx = frr_cls(pol.config, space, pctx, "neighbor", pol.neighbor, pol.instance.default_local_pref or 100)
+        return fx.route_map(m, space.true, State(), ())
+
+    for _ in range(3):
+        space.mark()
+        base = build(rm)
+        if not space.grew:
+            break
+    dom = space.domain()
+
+    def regions(paths: list[Any]) -> tuple[Any, Any]:
+        p, u = space.false, space.false
+        for x in paths:
+            if x.verdict == PERMIT:
+                p = p | x.cond
+            elif x.verdict == UNKNOWN:
+                u = u | x.cond
+        return p & dom, u & dom
+
+    bp, bu = regions(base)
+    for cl in rm.ordered():
+        reached = space.false
+        for x in base:
+            if any(s.loc == cl.loc and s.effect in ("match", "reject", "accept") and s.text.startswith(cl.text)
+                   and "no match" not in s.text for s in x.steps):
+                reached = reached | x.cond
+        reached = reached & dom & (space.protocol_is(Protocol.BGP) if pol.direction is Direction.IMPORT else space.true)
+        if reached == space.false and cl.matches:
+            yield ctx.finding(f"{pol.config.file}:{rm.name}:{cl.seq}:ipv{fam}",
+                              f"{cl.text} is shadowed: no IPv{fam} route reaches it with a match",
+                              locations=[cl.loc], evidence=[f"every IPv{fam} route matching it is decided by an "
+                                                            "earlier clause (or it matches nothing)"])
+            continue
+        if cl.action != "deny" or not cl.matches or bu != space.false:
+            continue
+        without = dataclasses.replace(rm, clauses={k: v for k, v in rm.clauses.items() if k != cl.seq})
+        wp, wu = regions(build(without))
+        if wp == bp and wu == space.false:
+            ex = space.example(reached, pctx, pol.direction)
+            evidence = [f"routes it denies are denied by a later clause anyway, e.g. {_route_text(ex)}"] if ex else []
+            yield ctx.finding(f"{pol.config.file}:{rm.name}:{cl.seq}:ipv{fam}",
+                              f"{cl.text} is redundant: every IPv{fam} route it denies would be denied without it",
+                              locations=[cl.loc], evidence=evidence)

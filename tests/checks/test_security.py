@@ -1,0 +1,88 @@
+"""Security rules (checks/security.py) on seed 004 and on the same cluster with the suggested binding."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import podpath
+
+EX = Path(__file__).resolve().parents[2] / "examples" / "seed004-bgp-pod-cidr"
+
+
+def rules(snap: podpath.Snapshot, *ids: str) -> list:
+    return [f for f in snap.check(list(ids)).findings]
+
+
+def test_seed004_any_node_can_announce_any_pod_prefix_with_the_community() -> None:
+    snap = podpath.load(EX / "complete")
+    found = rules(snap, "SEC001")
+    assert sorted(f.subject.split("/")[0] for f in found) == ["pve01", "pve02", "pve03"]
+    assert all(f.severity.value == "warning" for f in found)
+    ev = " ".join(e for f in found for e in f.evidence)
+    assert re.search(r"announces fd00:101:224:\S*/64 .* \(inside sol\w+'s pod CIDR", ev)  # another node's /64
+    assert "fd00:101:224::/60" in ev  # or the whole range (`le 64`)
+    assert "installed in pve01's kernel" in ev
+    fix = found[0].fix
+    assert fix is not None and fix.file == "frr/pve01.conf"
+    assert "ipv6 prefix-list PL_POD_SOLCP01 seq 5 permit fd00:101:224::/64" in fix.yaml
+    assert "neighbor fd00:101::11 route-map RM_IN_SOLCP01 in" in fix.yaml
+
+
+def test_seed004_deny_6_is_redundant_and_nothing_is_an_error() -> None:
+    snap = podpath.load(EX / "complete")
+    red = rules(snap, "SEC004")
+    assert {f.subject.split(":")[-2] for f in red} == {"6"} and all("redundant" in f.message for f in red)
+    assert not [f for f in rules(snap, "SEC001", "SEC002", "SEC003", "SEC004") if f.severity.value == "error"]
+
+
+def test_before_the_fix_pods_are_denied_so_there_is_no_hijack() -> None:
+    assert rules(podpath.load(EX / "before-fix"), "SEC001") == []
+
+
+def test_the_suggested_binding_removes_the_hijack() -> None:
+    """Apply SEC001's own snippet to pve01 (explicit neighbors win over the listen range)."""
+    root = EX / "complete"
+    snap = podpath.load(root)
+    fix = next(f for f in rules(snap, "SEC001") if f.subject.startswith("pve01")).fix
+    text = snap.texts["frr/pve01.conf"].replace("line vty\n", fix.yaml + "!\nline vty\n")
+    fixed = podpath.load(root, overlay={"frr/pve01.conf": text})
+    assert [f.subject for f in rules(fixed, "SEC001") if f.subject.startswith("pve01")] == []
+    assert [f.subject for f in rules(fixed, "SEC001") if f.subject.startswith("pve02")]  # untouched router
+
+
+def test_infrastructure_host_routes_from_nodes_are_a_warning() -> None:
+    found = rules(podpath.load(EX / "complete"), "SEC002")
+    v6 = [f for f in found if f.subject.endswith("ipv6")]
+    assert v6 and all(f.severity.value == "warning" for f in v6)
+    assert any("fd00:101:fe::" in e for f in v6 for e in f.evidence)  # another node's loopback /128
+
+
+def test_export_of_pod_routes_to_a_peer_outside_the_snapshot_is_a_leak() -> None:
+    root = EX / "complete"
+    text = podpath.load(root).texts["frr/pve01.conf"]
+    leaky = text.replace(" bgp listen range fd00:101::/64 peer-group VMS\n",
+                         " bgp listen range fd00:101::/64 peer-group VMS\n neighbor 2001:db8:ffff::1 remote-as 65100\n"
+                         ).replace("  neighbor VMS route-map RM_VMS_OUT_V6 out\n",
+                                   "  neighbor VMS route-map RM_VMS_OUT_V6 out\n  neighbor 2001:db8:ffff::1 activate\n"
+                                   "  neighbor 2001:db8:ffff::1 route-map RM_VMS_OUT_V6 out\n")
+    assert leaky != text
+    found = rules(podpath.load(root, overlay={"frr/pve01.conf": leaky}), "SEC003")
+    assert [f.subject for f in found] == ["pve01/frr@vrf_evpnz1:2001:db8:ffff::1:ipv6"]
+    assert "fd00:101:224:" in found[0].evidence[0] and found[0].severity.value == "warning"
+    assert rules(podpath.load(root), "SEC003") == []
+    # and the same peer, with no inbound policy (`frr defaults datacenter`), could announce pod prefixes
+    ext = [f for f in rules(podpath.load(root, overlay={"frr/pve01.conf": leaky}), "SEC001") if "2001:db8" in f.subject]
+    assert len(ext) == 1 and "outside the snapshot" in ext[0].message and "installed in pve01" in ext[0].evidence[0]
+
+
+def test_a_clause_after_a_catch_all_deny_is_shadowed() -> None:
+    root = EX / "complete"
+    text = podpath.load(root).texts["frr/pve01.conf"]
+    more = text.replace("route-map RM_VMS_OUT_V6 permit 10\n",
+                        "route-map RM_VMS_IN_V6 permit 1000\n match ipv6 address prefix-list PL_TENANT_V6\nexit\n!\n"
+                        "route-map RM_VMS_OUT_V6 permit 10\n")
+    found = rules(podpath.load(root, overlay={"frr/pve01.conf": more}), "SEC004")
+    shadowed = [f for f in found if "shadowed" in f.message]
+    assert [f.subject for f in shadowed] == ["frr/pve01.conf:RM_VMS_IN_V6:1000:ipv6"]
+    assert shadowed[0].severity.value == "info"
