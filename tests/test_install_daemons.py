@@ -55,7 +55,7 @@ def _run(tmp: Path, *, installed: list[str], active: list[str], enabled: list[st
 def test_preexisting_running_services_are_neither_stopped_nor_disabled(tmp_path: Path) -> None:
     # frr and gobgpd installed and running (a router's own), bird2 missing; a package script
     # starts every service during the install (a policy-rc.d that allows it).
-    res, calls, fake = _run(tmp_path, installed=["frr", "gobgpd", "debootstrap", "iproute2"],
+    res, calls, fake = _run(tmp_path, installed=["frr", "gobgpd", "debootstrap", "iproute2", "chromium"],
                             active=["frr", "gobgpd"], enabled=["frr", "gobgpd"], starts=["frr", "gobgpd", "bird"])
     assert res.returncode == 0, res.stderr
     assert "apt-get install -y -qq --no-install-recommends bird2" in calls
@@ -72,7 +72,7 @@ def test_preexisting_running_services_are_neither_stopped_nor_disabled(tmp_path:
 def test_a_running_service_of_a_package_this_run_installs_is_left_running(tmp_path: Path) -> None:
     # bird runs from elsewhere (a hand-written unit) while the bird2 package is missing; frr is
     # enabled but stopped. Installing the packages must stop neither.
-    res, calls, fake = _run(tmp_path, installed=["debootstrap", "iproute2"], active=["bird"],
+    res, calls, fake = _run(tmp_path, installed=["debootstrap", "iproute2", "chromium"], active=["bird"],
                             enabled=["bird", "frr"], starts=["bird", "frr", "gobgpd"])
     assert res.returncode == 0, res.stderr
     assert not [c for c in calls if c.startswith(("systemctl stop bird", "systemctl stop frr", "systemctl disable"))]
@@ -82,7 +82,7 @@ def test_a_running_service_of_a_package_this_run_installs_is_left_running(tmp_pa
 
 
 def test_nothing_missing_touches_no_service(tmp_path: Path) -> None:
-    res, calls, _ = _run(tmp_path, installed=["frr", "bird2", "gobgpd", "debootstrap", "iproute2"],
+    res, calls, _ = _run(tmp_path, installed=["frr", "bird2", "gobgpd", "debootstrap", "iproute2", "chromium"],
                          active=["frr", "bird", "gobgpd"], enabled=[], starts=[])
     assert res.returncode == 0, res.stderr
     assert not [c for c in calls if c.startswith(("systemctl", "apt-get"))]

@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 
 from podpath.cli import Format, _err, _json, _load, _out, app
-from podpath.report import policy_document, redact_text
+from podpath.report import policy_document
 from podpath.routing.policy import Direction
 from podpath.routing.route import AsPath, Route
 
@@ -300,8 +300,6 @@ def _print_search(out: Any, x: dict[str, Any]) -> None:
 
 
 def _print_example(out: Any, i: int, e: dict[str, Any]) -> None:
-    from podpath.routing.route import Route  # noqa: F401  (documentation: e["route"] is Route.to_json())
-
     r = e["route"]
     text = _route_json_text(r) if r else "(no concrete route could be built)"
     conc = escape(f"  [concrete: {e['concrete_verdict']}]") if e.get("concrete_verdict") else ""
@@ -409,4 +407,4 @@ def policy_compare(before: Path = typer.Argument(..., help="Snapshot before the 
         raise typer.Exit(2)
 
 
-__all__ = ["policy_app", "route_text", "compile_targets", "redact_text"]
+__all__ = ["policy_app", "route_text", "compile_targets"]

@@ -114,13 +114,14 @@ def pod_routes_not_in_kernel(snap: "Snapshot") -> list[WhyNot]:
                                    missing[host][net], ctx):
                 key = (r.stage, r.speaker, str(r.location or ""))
                 if key not in seen:
-                    seen[key] = [r, 0]
+                    seen[key] = [r, 0, set()]
                 seen[key][1] += 1
+                seen[key][2].add(net.version)
         reasons = []
-        for r, n in seen.values():
-            if n < len(here):
-                r = Reason(r.speaker, r.stage, f"{r.text} (for {n} of the {len(here)} pod CIDRs traced here)",
-                           r.location)
+        for r, n, fams in seen.values():
+            m = sum(1 for x in here if x.version in fams)  # a channel's reason holds for its family only
+            if n < m:
+                r = Reason(r.speaker, r.stage, f"{r.text} (for {n} of the {m} pod CIDRs traced here)", r.location)
             reasons.append(r)
         order = {"kernel": 0, "upstream": 1, "import": 2, "export": 3, "if-sent": 3, "never-installs": 5,
                  "cilium-agent": 6}
@@ -427,9 +428,12 @@ def explain_changes(before: "Snapshot", after: "Snapshot", d: Any = None, change
                     before_report: Any = None, after_report: Any = None) -> list[WhyNot]:
     """The why-nots of `after` against `before`: findings still holding (only for an edit: `changed` lists its
     file:line), pod-to-pod traffic still masqueraded, and pod routes not in the kernel."""
+    from podpath.util import paused_gc
+
     out: list[WhyNot] = []
     if changed is not None and before_report is not None and after_report is not None:
         out += findings_still_holding(before, after, before_report, after_report, changed)
-    out += pod_traffic_snat(before, after, changed)
-    out += pod_routes_not_in_kernel(after)
+    with paused_gc():  # traces and a traced simulation over a large heap (see util.paused_gc)
+        out += pod_traffic_snat(before, after, changed)
+        out += pod_routes_not_in_kernel(after)
     return out

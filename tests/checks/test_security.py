@@ -86,3 +86,22 @@ def test_a_clause_after_a_catch_all_deny_is_shadowed() -> None:
     shadowed = [f for f in found if "shadowed" in f.message]
     assert [f.subject for f in shadowed] == ["frr/pve01.conf:RM_VMS_IN_V6:1000:ipv6"]
     assert shadowed[0].severity.value == "info"
+
+
+def test_bird_reject_that_the_rest_of_the_filter_implies_is_redundant() -> None:
+    root = EX / "complete"
+    text = podpath.load(root).texts["bird/solcp01.conf"]
+    extra = text.replace('''      if net = fd00:101::/64 then reject;
+      accept;''', '''      if net = fd00:101::/64 then reject;
+      if net ~ [ fd00:dead::/32+ ] then reject;
+      if net ~ [ fd00:dead::/48+ ] then reject;
+      if net ~ [ fd00:beef::/32+ ] then accept;
+      reject;''')
+    assert extra != text
+    found = [f for f in rules(podpath.load(root, overlay={"bird/solcp01.conf": extra}), "SEC004")
+             if f.subject.startswith("bird/")]
+    # each reject is implied by the final one: only fd00:beef::/32+ is accepted
+    lines = text.splitlines()
+    first = next(i for i, x in enumerate(lines, 1) if "if net = fd00:101::/64 then reject;" in x)
+    assert sorted(f.locations[0].line for f in found) == [first, first + 1, first + 2]
+    assert all("redundant" in f.message for f in found)

@@ -41,7 +41,24 @@ exit
 route-map RM permit 10
  match community TAGGED
 exit
+route-map RM permit 20
+ match ipv6 address prefix-list LOOPS
+ call SUB
+ continue 40
+exit
+route-map RM deny 30
+exit
+route-map RM permit 40
+ match large-community INTERNAL
+exit
 route-map RM deny 999
+exit
+ipv6 prefix-list LOOPS seq 5 permit fd00:9::/32 le 64
+ipv6 prefix-list LONG seq 5 permit ::/0 ge 60
+route-map SUB deny 10
+ match ipv6 address prefix-list LONG
+exit
+route-map SUB permit 20
 exit
 """
 CTX = PolicyContext(Direction.IMPORT, local_as=65001, peer_as=65002, ibgp=False)

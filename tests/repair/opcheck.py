@@ -82,7 +82,9 @@ def meets(c: Candidate, texts: dict[str, str], intended: dict[str, object]) -> b
 
 
 def fixture_names(prefix: str) -> list[str]:
-    return sorted(p.name for p in FIXTURES.iterdir() if p.name.startswith(prefix) and (p / "intended.yaml").exists())
+    """Broken cases: an intended.yaml that names an edit (healthy ones say `healthy: true`)."""
+    return sorted(p.name for p in FIXTURES.iterdir() if p.name.startswith(prefix) and (p / "intended.yaml").exists()
+                  and not intended(p.name).get("healthy"))
 
 
 def healthy_names(prefix: str) -> list[str]:

@@ -26,7 +26,8 @@ from podpath.repair.edit import PatchConflict
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "repair"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-BROKEN = sorted(p.name for p in FIXTURES.glob("frr-*") if (p / "intended.yaml").is_file())
+BROKEN = sorted(p.name for p in FIXTURES.glob("frr-*") if (p / "intended.yaml").is_file()
+                and "healthy: true" not in (p / "intended.yaml").read_text())
 HEALTHY = sorted(p.name for p in FIXTURES.glob("frr-healthy-*") if (p / "snapshot").is_dir())
 OTHER_HEALTHY = sorted(p.name for p in FIXTURES.glob("*healthy*")
                        if (p / "snapshot").is_dir() and not p.name.startswith("frr-"))

@@ -78,6 +78,30 @@ exit
 route-map REGEX permit 10
  match community RX
 exit
+bgp community-list standard EXACT seq 5 permit 65000:1 65000:666
+bgp community-list standard ONLY666 seq 5 permit 65000:666
+bgp community-list standard DEL1 seq 5 permit 65000:1
+route-map EXACTM permit 10
+ match community EXACT exact-match
+exit
+route-map REPL permit 10
+ match ipv6 address prefix-list TENANT
+ set community 65000:666
+ on-match next
+exit
+route-map REPL permit 20
+ match community ONLY666 exact-match
+exit
+route-map DEL permit 10
+ set comm-list DEL1 delete
+ on-match next
+exit
+route-map DEL deny 20
+ match community DEL1
+exit
+route-map DEL permit 30
+ match community EXACT exact-match
+exit
 """
 
 
@@ -142,6 +166,18 @@ def test_continue_jumps_over_a_deny() -> None:
     sp, c = comp(frr("GOTO"))
     assert c.verdict_of(route("fd00:101:224::/64")) == PERMIT  # continue 30 -> 30 no match -> 40 permits
     assert c.verdict_of(route("fd00:1::/64")) == DENY  # 10 no match -> deny 20
+
+
+def test_exact_match_replace_and_delete() -> None:
+    sp, c = comp(frr("EXACTM"))
+    assert c.verdict_of(route("fd00::/64", communities=frozenset({(65000, 1), (65000, 666)}))) == PERMIT
+    assert c.verdict_of(route("fd00::/64", communities=frozenset({(65000, 1), (65000, 666), (9, 9)}))) == DENY
+    sp, c = comp(frr("REPL"))  # the replaced set is exactly 65000:666, whatever the route carried
+    assert c.verdict_of(route("fd00:101::/64", communities=frozenset({(1, 1), (65000, 1)}))) == PERMIT
+    assert c.verdict_of(route("fd00:9::/64", communities=frozenset({(65000, 666), (1, 1)}))) == DENY  # not replaced
+    assert c.verdict_of(route("fd00:9::/64", communities=frozenset({(65000, 666)}))) == PERMIT
+    sp, c = comp(frr("DEL"))  # 65000:1 deleted first: deny 20 never matches, 30 needs exactly {1, 666}: never
+    assert search(c, PERMIT, sp.true).answer == "none"
 
 
 def test_expanded_community_list_is_unknown_never_none() -> None:
@@ -215,7 +251,7 @@ routes = st.builds(
     st.lists(st.sampled_from(ASNS), max_size=3), st.one_of(st.none(), st.sampled_from([0, 7, 8, 11])),
     st.one_of(st.none(), st.sampled_from([50, 100])), st.sampled_from(list(Origin)))
 
-COMPILED = {name: comp(frr(name)) for name in ("IN", "TAG", "CALLER", "GOTO")}
+COMPILED = {name: comp(frr(name)) for name in ("IN", "TAG", "CALLER", "GOTO", "EXACTM", "REPL", "DEL")}
 COMPILED_BIRD = comp(bird("node_in"))
 
 
@@ -242,3 +278,18 @@ def test_every_example_of_every_path_agrees_with_the_concrete_evaluator() -> Non
         exs = examples(c, sp.true)
         assert exs and all(e.agrees for e in exs)
         assert all(c.verdict_of(e.route) == e.path.verdict for e in exs if e.route is not None)
+
+
+CTX_OUT = PolicyContext(Direction.EXPORT, local_as=65000, peer_as=65011, ibgp=False)
+COMPILED_OUT = {name: comp(frr(name), ctx=CTX_OUT) for name in ("TAG", "GOTO", "REPL", "DEL")}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(routes)
+def test_frr_export_context_symbolic_verdict_equals_concrete(r: Route) -> None:
+    """Without a peer (an export, a named map): unset LOCAL_PREF reads as the default, as in FRR."""
+    r = r.replace(peer=None)
+    for name, (sp, c) in COMPILED_OUT.items():
+        concrete = PERMIT if c.policy.evaluate(r, CTX_OUT).accepted else DENY
+        v = c.verdict_of(r)
+        assert v in (concrete, UNKNOWN), (name, r)

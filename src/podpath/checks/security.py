@@ -27,7 +27,7 @@ class _Compiler:
 
     def __init__(self) -> None:
         self.spaces: dict[int, Space] = {}
-        self.cache: dict[tuple[int, int, PolicyContext | None], Compiled] = {}
+        self.cache: dict[tuple[int, int, PolicyContext | None], tuple[int, Compiled]] = {}
         self.regions: dict[int, Any] = {}  # family -> _PodRegions (built once per check run)
         self.memo: dict[Any, Any] = {}
 
@@ -42,17 +42,17 @@ class _Compiler:
         shapes example routes: the copy returned carries `ctx`)."""
         free = context_free(policy)
         key = (id(policy), family, None if free else ctx)
-        c = self.cache.get(key)
-        if c is not None and free and c.ctx != ctx:
-            return dataclasses.replace(c, ctx=ctx)
-        if c is None:
-            sp = self.space(family)
-            for _ in range(5):
-                sp.mark()
-                c = compile_policy(policy, sp, ctx)
-                if not sp.grew:
-                    break
-            self.cache[key] = c
+        sp = self.space(family)
+        got = self.cache.get(key)
+        if got is not None and got[0] == sp.version:  # no atom added since: still exact
+            c = got[1]
+            return dataclasses.replace(c, ctx=ctx) if free and c.ctx != ctx else c
+        for _ in range(5):
+            sp.mark()
+            c = compile_policy(policy, sp, ctx)
+            if not sp.grew:
+                break
+        self.cache[key] = (sp.version, c)
         return c
 
 
@@ -93,6 +93,19 @@ def _route_text(r: Any) -> str:
     from podpath.cli_policy import route_text
 
     return route_text(r)
+
+
+def _no_policy(ctx: CheckContext, rcv: Any, fam: int) -> None:
+    """A receiving session without a policy object: the daemon's default applies, which the symbolic
+    model does not describe (Cilium that rejects every received path needs no answer)."""
+    from podpath.routing.bgp import Daemon
+
+    sp = rcv.speaker
+    if sp.daemon is Daemon.CILIUM and not sp.options.accepts_received:
+        return
+    ctx.not_checked(f"routes {sp.id} accepts from {rcv.peer.name} (IPv{fam})",
+                    "no import policy is configured and the daemon's default is not modelled symbolically",
+                    rcv.peer.loc)
 
 
 def _last(e: Any) -> str:
@@ -151,6 +164,7 @@ def pod_cidr_hijack(ctx: CheckContext) -> Iterable[Finding]:
         for snd, rcv in sorted(pairs, key=lambda x: x[0].speaker.host):
             pol = rcv.peer.afs[fam].import_policy
             if pol is None:
+                _no_policy(ctx, rcv, fam)
                 continue
             c = comp.compile(pol, fam, _ctx_of(rcv))
             sp = c.space
@@ -158,7 +172,7 @@ def pod_cidr_hijack(ctx: CheckContext) -> Iterable[Finding]:
             mine = regions.mine(sp, snd.speaker.host)
             if len({h for h, *_ in hits}) >= MAX_EXAMPLES:
                 # enough examples: only whether this sender can too (permitted pod routes not all its own)
-                key = (id(c.paths), "pods")
+                key = (id(c.paths), sp.version, "pods")
                 region = comp.memo.get(key)
                 if region is None:
                     region = comp.memo[key] = c.region(PERMIT) & (inside | cover)
@@ -430,6 +444,7 @@ def permit_covers_infrastructure(ctx: CheckContext) -> Iterable[Finding]:
         for snd, rcv in sorted(pairs, key=lambda x: x[0].speaker.host):
             pol = rcv.peer.afs[fam].import_policy
             if pol is None:
+                _no_policy(ctx, rcv, fam)
                 continue
             c = comp.compile(pol, fam, _ctx_of(rcv))
             sp = c.space
@@ -532,15 +547,18 @@ def pod_route_leak(ctx: CheckContext) -> Iterable[Finding]:
 # ============================================================================================ SEC004
 
 @rule("SEC004", "redundant-policy-clause", "info",
-      "A route-map clause that never changes a decision (redundant deny, shadowed clause)")
+      "A route-map clause or BIRD reject that never changes a decision (redundant deny, shadowed clause)")
 def redundant_clause(ctx: CheckContext) -> Iterable[Finding]:
     """A deny clause of a route-map in use denies only routes that later clauses deny anyway (removing
     it changes no decision), or a clause no route ever reaches with a match (shadowed by earlier
-    clauses). Decided symbolically over every route: the map with and without the clause permits
-    exactly the same routes, with the same attributes where podpath tracks them. Harmless, but it
-    suggests the author expected it to block something it does not."""
+    clauses); in a BIRD filter, a top-level `if ... then reject;` that rejects only routes the rest
+    of the filter rejects anyway. Decided symbolically over every route: the policy with and without
+    the clause permits exactly the same routes (not claimed when part of the policy is not modelled).
+    Harmless, but it suggests the author expected it to block something it does not."""
     from podpath.readers.frr.policy import NeighborPolicy
     from podpath.routing.symbolic_frr import _Frr
+
+    from podpath.readers.bird.interp import BirdFilterPolicy
 
     snap = ctx.snap
     if not snap.has_control_plane:
@@ -550,6 +568,9 @@ def redundant_clause(ctx: CheckContext) -> Iterable[Finding]:
         for peer in sp.peers:
             for fam, af in sorted(peer.afs.items()):
                 for pol in (af.import_policy, af.export_policy):
+                    if isinstance(pol, BirdFilterPolicy):
+                        yield from _bird_rejects(ctx, pol, fam, seen)
+                        continue
                     if not isinstance(pol, NeighborPolicy) or pol.route_map is None:
                         continue
                     rm = pol.config.route_maps.get(pol.route_map.name)
@@ -589,6 +610,8 @@ def _clauses(ctx: CheckContext, pol: Any, rm: Any, fam: int, frr_cls: Any) -> It
         return p & dom, u & dom
 
     bp, bu = regions(base)
+    if bu != space.false:  # routes stopping at an unmodelled clause may reach any later one
+        return
     for cl in rm.ordered():
         reached = space.false
         for x in base:
@@ -602,7 +625,7 @@ def _clauses(ctx: CheckContext, pol: Any, rm: Any, fam: int, frr_cls: Any) -> It
                               locations=[cl.loc], evidence=[f"every IPv{fam} route matching it is decided by an "
                                                             "earlier clause (or it matches nothing)"])
             continue
-        if cl.action != "deny" or not cl.matches or bu != space.false:
+        if cl.action != "deny" or not cl.matches:
             continue
         without = dataclasses.replace(rm, clauses={k: v for k, v in rm.clauses.items() if k != cl.seq})
         wp, wu = regions(build(without))
@@ -612,3 +635,73 @@ def _clauses(ctx: CheckContext, pol: Any, rm: Any, fam: int, frr_cls: Any) -> It
             yield ctx.finding(f"{pol.config.file}:{rm.name}:{cl.seq}:ipv{fam}",
                               f"{cl.text} is redundant: every IPv{fam} route it denies would be denied without it",
                               locations=[cl.loc], evidence=evidence)
+
+
+def _bird_rejects(ctx: CheckContext, pol: Any, fam: int, seen: set[tuple[str, str, int]]) -> Iterator[Finding]:
+    """BIRD: a top-level `if COND then reject;` of a filter that rejects only routes the rest of the
+    filter rejects anyway (the filter without it accepts exactly the same routes)."""
+    from podpath.readers.bird import ast as BA
+    from podpath.readers.bird.model import Filter, FilterSpec
+
+    spec = pol.spec
+    f = spec.filter if isinstance(spec, FilterSpec) else (spec if isinstance(spec, Filter) else None)
+    if isinstance(spec, FilterSpec) and f is None and spec.kind == "named":
+        f = pol.cfg.filters.get(spec.name or "")
+    if f is None or f.vars:
+        return
+    key = (pol.cfg.file, f"{f.name or 'inline'}@{f.loc.line}", fam)
+    if key in seen:
+        return
+    seen.add(key)
+    stmts = f.body.stmts
+    cands = [i for i, s in enumerate(stmts) if type(s) is BA.If and s.else_ is None and _is_reject(s.then)]
+    if not cands:
+        return
+    memo = _compiler(ctx).memo
+    skey = ("bird-redundant", pol.key, fam)  # the same filter in another node's file: same answer
+    found = memo.get(skey)
+    if found is None:
+        found = memo[skey] = _redundant_rejects(pol, f, stmts, cands, fam)
+    for i in found:
+        s = stmts[i]
+        yield ctx.finding(f"{pol.cfg.file}:{f.name or 'inline'}:{s.loc.line}:ipv{fam}",
+                          f"`{pol.cfg.line(s.loc).strip()}` is redundant: every IPv{fam} route it rejects would be "
+                          "rejected without it", locations=[s.loc],
+                          evidence=[f"filter {f.name or '{ ... }'}: the statements after it accept none of the "
+                                    "routes it rejects"])
+
+
+def _redundant_rejects(pol: Any, f: Any, stmts: list[Any], cands: list[int], fam: int) -> list[int]:
+    from podpath.readers.bird import ast as BA
+    from podpath.readers.bird.interp import BirdFilterPolicy
+    from podpath.readers.bird.model import Filter
+
+    pctx = PolicyContext(Direction.IMPORT)
+    space = Space(fam)
+
+    def build(body: list[Any]) -> tuple[Any, Any]:
+        g = Filter(f.name, f.loc, f.vars, BA.Block(f.body.at, body))
+        c = compile_policy(BirdFilterPolicy(pol.cfg, g, dialect=pol.dialect), space, pctx)
+        return c.region(PERMIT), c.region(UNKNOWN)
+
+    for _ in range(3):
+        space.mark()
+        bp, bu = build(list(stmts))
+        if not space.grew:
+            break
+    if bu != space.false:
+        return []
+    out = []
+    for i in cands:
+        wp, wu = build(stmts[:i] + stmts[i + 1:])
+        if wp == bp and wu == space.false:
+            out.append(i)
+    return out
+
+
+def _is_reject(s: Any) -> bool:
+    from podpath.readers.bird import ast as BA
+
+    if type(s) is BA.Verdict:
+        return s.kind == "reject"
+    return type(s) is BA.Block and len(s.stmts) == 1 and _is_reject(s.stmts[0])

@@ -54,8 +54,13 @@ class RepairResult:
 
 
 def rank_key(v: Verification) -> tuple[object, ...]:
-    return (not v.all_pairs, -len(v.resolved_errors), len(v.regressions), len(v.side_effects), v.patch.size,
-            -sum(c.intent for c in v.candidates), tuple(c.operator for c in v.candidates), v.patch.edits)
+    """Best first: restores every pair, resolves more errors, fewer regressions and side effects; then the
+    edit the author most likely meant (intent: the near-miss evidence), then the smaller patch. Intent comes
+    before size: a clause matching the list written for the pod CIDRs is what the author meant, a one-word
+    `le 64` on a default-route list is smaller but not what anybody wrote it for."""
+    return (not v.all_pairs, -len(v.resolved_errors), len(v.regressions), len(v.side_effects),
+            -sum(c.intent for c in v.candidates), v.patch.size, tuple(c.operator for c in v.candidates),
+            v.patch.edits)
 
 
 def candidates_of(snap: "Snapshot", report: "Report", notes: list[str]) -> list[Candidate]:
@@ -96,6 +101,8 @@ def repair(snap: "Snapshot", report: "Report | None" = None, *, limit: int = MAX
     if not snap.usable:
         out.notes.append("the snapshot has errors podpath cannot read past; no repair was tried")
         return out
+    if report is not None and not any(f.severity.value == "error" for f in report.findings):
+        return out  # healthy (or only warnings): nothing to repair
     base = Baseline(snap, report)
     out.errors = sorted(base.errors)
     if not base.errors:

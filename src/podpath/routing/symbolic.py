@@ -113,6 +113,7 @@ class Space:
         self.path_atoms: dict[object, PathAtom] = {}
         self.ints: dict[str, list[str]] = {}  # lp/med/nh -> bit vars (first: the "set" flag)
         self.grew = False  # a variable was added since `mark()`: compiled predicates may be stale
+        self.version = 0  # bumped by every new community/proto atom (see _Compiler in checks/security.py)
         for k in ("c", "lc", "ec"):
             self._declare(f"{k}_other")
         for o in _ORIGINS:
@@ -139,6 +140,7 @@ class Space:
         if v is None:
             v = self.atoms[key] = self._declare(f"{kind}_{len(self.atoms)}")
             self.grew = True
+            self.version += 1  # "some other community" now means less: compiled paths may be stale
             self._domain = None
         return self.bdd.var(v)
 
@@ -803,18 +805,6 @@ def compare(a: Compiled, b: Compiled, region: Any | None = None, limit: int = 20
             if len(out) >= limit:
                 return out
     return out
-
-
-def settle(compiled_list: list[Compiled], build: Callable[[], list[Compiled]]) -> list[Compiled]:
-    """Compile again while compiling added variables (a later policy's atom changes what "some
-    other community" means for an earlier one): the final compilation sees every atom."""
-    for _ in range(4):
-        sp = compiled_list[0].space if compiled_list else None
-        if sp is None or not sp.grew:
-            return compiled_list
-        sp.mark()
-        compiled_list = build()
-    return compiled_list
 
 
 # ====================================================================================== routes and queries

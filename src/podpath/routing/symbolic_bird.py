@@ -16,13 +16,13 @@ import ipaddress
 from typing import Any
 
 from podpath.readers.bird import ast as A
-from podpath.readers.bird.interp import _RTS, BirdFilterPolicy, _Exec, const_value
+from podpath.readers.bird.interp import _RTS, BirdFilterPolicy, const_value
 from podpath.readers.bird.model import Filter, FilterSpec
 from podpath.readers.bird.values import (
-    NET, AsPath as BAsPath, CList, EnumV, Lc, LcList, Pair, PathMaskV, PrefixSetV, SetV, val_in_range,
+    NET, AsPath as BAsPath, EnumV, Lc, Pair, PathMaskV, PrefixSetV, SetV, val_in_range,
 )
 from podpath.routing.policy import Direction, PolicyContext
-from podpath.routing.route import AsPath, Origin, Protocol, Route
+from podpath.routing.route import AsPath, Origin, Protocol
 from podpath.routing.symbolic import DENY, PERMIT, UNKNOWN, Logic, Path, Pred, Space, State, Step, Unmodelled
 
 _NOTCONST = object()
@@ -61,7 +61,7 @@ class _Bird:
 
     # ------------------------------------------------------------------ conditions
     def cond(self, e: Any) -> Pred:
-        L, s = self.L, self.s
+        L = self.L
         t = type(e)
         c = self.const(e)
         if c is not _NOTCONST:
@@ -207,7 +207,7 @@ class _Bird:
     def list_in_set(self, kind: str, st: SetV, e: Any) -> Pred:
         """Some community of the route is in the constant set: atoms decide; a value podpath has no
         atom for is unknown unless the set holds only single values."""
-        s, L = self.s, self.L
+        s = self.s
         singles = []
         ranged = False
         for lo, hi in st.ranges:
@@ -438,9 +438,9 @@ def compile_bird(pol: BirdFilterPolicy, space: Space, ctx: PolicyContext) -> lis
         f = spec.filter or pol.cfg.filters.get(spec.name or "")
         if f is None:
             return [Path(base, DENY, (Step(spec.loc, f"filter {spec.name} is not defined", "reject"),))]
-        body, vars_, end = f.body, f.vars, spec.loc
+        body, vars_ = f.body, f.vars
     elif isinstance(spec, Filter):
-        body, vars_, end = spec.body, spec.vars, spec.loc
+        body, vars_ = spec.body, spec.vars
     else:
         raise Unmodelled(getattr(spec, "loc", None), "static route attribute blocks are not analysed symbolically")
     out: list[Path] = []

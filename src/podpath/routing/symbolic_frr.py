@@ -17,7 +17,7 @@ from typing import Any
 from podpath.readers.frr import policy as F
 from podpath.readers.frr.model import CommunityList, FrrConfig, RouteMap, RouteMapClause, RouteMapMatch, RouteMapSet
 from podpath.routing.policy import Direction, PolicyContext
-from podpath.routing.route import AsPath, Origin, Route
+from podpath.routing.route import Origin, Route
 from podpath.routing.symbolic import (
     DENY, PERMIT, UNKNOWN, Logic, Path, Pred, Space, State, Step, Unmodelled, _chain,
 )
@@ -189,7 +189,10 @@ class _Frr:
         if k == "metric":
             return L.known(s.int_value("med", "=", int(v), 0))  # type: ignore[call-overload]
         if k == "local-preference":
-            unset = self.default_lp if self.applied_at in F.LOCAL_ORIGINS else 0
+            # FRR (_raw_local_pref): unset reads as 0 on a route received from a peer, as the default
+            # local preference on one without a peer (what the example routes are when no peer is known)
+            received = self.ctx.direction is Direction.IMPORT and self.ctx.peer_address is not None
+            unset = 0 if received and self.applied_at not in F.LOCAL_ORIGINS else self.default_lp
             return L.known(s.int_value("lp", "=", int(v), unset))  # type: ignore[call-overload]
         if k == "origin":
             o = v if isinstance(v, Origin) else Origin(str(v))

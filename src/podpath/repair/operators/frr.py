@@ -343,7 +343,7 @@ def prefix_list_length(ctx: RepairContext) -> Iterator[Candidate]:
                    f"it are /{'/'.join(str(x) for x in lens)} ({shown}): {verb} {change}")
         yield Candidate("frr.prefix-list-length", Patch([TextEdit.replace_line(file, line, old, new)]), mistake,
                         f"{pl.keyword} {pl.name} seq {e.seq}: `{new.strip()}` ({_where(e.loc)})",
-                        (e.loc,), intent=30 - (hi - lo), evidence=(
+                        (e.loc,), intent=(30 - (hi - lo)) if e.prefix.prefixlen else 2, evidence=(
                             f"{shown} is inside {e.prefix} but /{hi} is outside its length range (used by {info['used']})",))
 
 
@@ -541,6 +541,20 @@ def clause_order(ctx: RepairContext) -> Iterator[Candidate]:
 
 # =============================================================================================== unused lists
 
+def _after_block(ctx: RepairContext, loc: Loc, new: list[str]) -> TextEdit | None:
+    """Insert `new` (a top-level block) right after the block whose header is at `loc` (its indented lines and
+    its `exit`), separated by `!` as FRR writes its configuration."""
+    lines = ctx.texts.get(loc.file, "").splitlines()
+    if not 0 < loc.line <= len(lines):
+        return None
+    j = loc.line + 1
+    while j <= len(lines) and (lines[j - 1].startswith((" ", "\t")) or not lines[j - 1].strip()):
+        j += 1
+    if j <= len(lines) and lines[j - 1].strip() == "exit":
+        return TextEdit.insert_after(loc.file, j, "!", *new)
+    return TextEdit.insert_before(loc.file, j, *new, "!")
+
+
 def _references(cfg: FrrConfig) -> set[tuple[str, str]]:
     """(kind, name) of every prefix-list and (large) community list some statement uses."""
     out: set[tuple[str, str]] = set()
@@ -562,8 +576,10 @@ def _references(cfg: FrrConfig) -> set[tuple[str, str]]:
 
 @operator("frr.unused-list")
 def unused_list(ctx: RepairContext) -> Iterator[Candidate]:
-    """A prefix-list that permits the lost prefix is defined but used nowhere, and the route-map that drops the
-    prefix has no clause for it: add a permit clause matching that list before the deciding clause."""
+    """A prefix-list that permits the lost prefix is defined (used nowhere, or only by other policies), and the
+    route-map that drops the prefix has no clause for it: add a permit clause matching that list before the
+    deciding clause. A list written for the prefixes (more specific than a default route) is what the author
+    meant; a list used nowhere is the stronger evidence."""
     ev = evidence(ctx)
     done: set[tuple[str, int, str]] = set()
     for loss in ev.losses:
@@ -575,13 +591,19 @@ def unused_list(ctx: RepairContext) -> Iterator[Candidate]:
         if dec is None or dec.loc is None:
             continue
         decider = next((cl for cl in rm.ordered() if cl.loc == dec.loc), None)  # type: ignore[union-attr]
+        if decider is not None and decider.action == "permit":
+            decider = None  # the route was rejected after the last clause did not match: the implicit deny
         used = _references(pol.config)
+        in_this_map = {str(m.value) for cl in rm.clauses.values() for m in cl.matches  # type: ignore[union-attr]
+                       if "prefix-list" in m.kind}
         fam = route.prefix.version
         for (lfam, name), pl in sorted(pol.config.prefix_lists.items()):
-            if lfam != fam or ("prefix-list", name) in used or not pl.entries:
+            if lfam != fam or name in in_this_map or not pl.entries:
                 continue
-            if not prefix_list_apply(pl, route.prefix)[0]:
-                continue
+            verdict, hit, _ = prefix_list_apply(pl, route.prefix)
+            if not verdict or hit is None or hit.any or hit.prefix.prefixlen == 0:
+                continue  # a list that permits it only as "anything" says nothing about intent
+            unused = ("prefix-list", name) not in used
             key = (rm.loc.file, rm.loc.line, name)  # type: ignore[union-attr]
             if key in done:
                 continue
@@ -593,19 +615,29 @@ def unused_list(ctx: RepairContext) -> Iterator[Candidate]:
             new_seq = (lo + stop) // 2 if decider is not None else stop
             if new_seq <= lo:
                 continue
-            anchor = decider.loc if decider is not None else None
-            if anchor is None:
-                continue
             match = f" match {'ip' if fam == 4 else 'ipv6'} address prefix-list {name}"
-            edit = TextEdit.insert_before(anchor.file, anchor.line, f"route-map {rm.name} permit {new_seq}", match,  # type: ignore[union-attr]
-                                          "exit", "!")
-            mistake = (f"{pl.keyword} {name} ({_where(pl.loc)}) permits {route.prefix} but is used nowhere, and "
-                       f"route-map {rm.name} drops it at {decider.text if decider else 'its end'}: add "  # type: ignore[union-attr]
+            header = f"route-map {rm.name} permit {new_seq}"  # type: ignore[union-attr]
+            if decider is not None and decider.loc is not None:
+                anchor = decider.loc
+                edit = TextEdit.insert_before(anchor.file, anchor.line, header, match, "exit", "!")
+            else:  # the implicit deny at the map's end decides: the new clause goes after the last one
+                last = rm.ordered()[-1] if rm.clauses else None  # type: ignore[union-attr]
+                if last is None or last.loc is None:
+                    continue
+                anchor = last.loc
+                edit = _after_block(ctx, anchor, [header, match, "exit"])
+                if edit is None:
+                    continue
+            where = "is used nowhere" if unused else "is not matched by any clause of this route-map"
+            mistake = (f"{pl.keyword} {name} ({_where(pl.loc)}) permits {route.prefix} but {where}, and "
+                       f"route-map {rm.name} drops it at {decider.text if decider else 'its end (no clause matches: the implicit deny)'}: add "  # type: ignore[union-attr]
                        f"`route-map {rm.name} permit {new_seq}` matching {name}")  # type: ignore[union-attr]
             yield Candidate("frr.unused-list", Patch([edit]), mistake,
                             f"route-map {rm.name} permit {new_seq} / match ... prefix-list {name}",  # type: ignore[union-attr]
-                            (pl.loc, anchor), intent=15,
-                            evidence=(f"{name} permits {route.prefix}; no route-map or neighbor uses {name}",))
+                            (pl.loc, anchor), intent=15 if unused else 12,
+                            evidence=(f"{name} permits {route.prefix} ({_where(hit.loc)}); "
+                                      + ("no route-map or neighbor uses it" if unused else
+                                         f"route-map {rm.name} has no clause matching it"),))  # type: ignore[union-attr]
 
 
 # =============================================================================================== policy defaults
