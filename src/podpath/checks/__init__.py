@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from podpath.checks import bgp, datapath, helm, ipam, masquerade, mtu, observed, observed_rib, routes  # noqa: F401  (registers rules)
+from podpath.checks import bgp, datapath, helm, ipam, masquerade, mtu, observed, observed_rib, policy_path, routes  # noqa: F401  (registers rules)
 from podpath.checks import security  # noqa: F401,E402  (registers rules)
 from podpath.checks.base import (RULES, CheckContext, Finding, Fix, NotChecked, Rule, Severity, UnknownRule,
                                  resolve_rules, run_rules)
