@@ -64,7 +64,7 @@ def test_diff_of_a_snapshot_with_itself_is_empty_and_exits_0():
 def test_diff_seed000_fixed_resolves_the_snat_finding():
     r = run("diff", str(SEED000 / "broken"), str(SEED000 / "fixed"), "-f", "json")
     doc = json.loads(r.stdout)
-    assert [f["id"] for f in doc["findings"]["resolved"]] == ["NR002:ipv6"]
+    assert "NR002:ipv6" in [f["id"] for f in doc["findings"]["resolved"]]
     assert r.returncode == 0 and doc["regressions"] == []
     r = run("diff", str(SEED000 / "fixed"), str(SEED000 / "broken"))  # the other way round: a new error
     assert r.returncode == 1 and "new error NR002:ipv6" in r.stdout
@@ -101,7 +101,7 @@ def test_check_set_seed000_fixed_cidr_json():
                              "file": "cilium/values.yaml", "line": 24, "key": "ipv6NativeRoutingCIDR",
                              "old": "fd00:101::/48", "new": "fd00:101::/38", "added_keys": []}]
     assert "-ipv6NativeRoutingCIDR: fd00:101::/48\n+ipv6NativeRoutingCIDR: fd00:101::/38\n" in w["patch"]
-    assert [f["id"] for f in w["findings"]["resolved"]] == ["NR002:ipv6"]
+    assert "NR002:ipv6" in [f["id"] for f in w["findings"]["resolved"]]
 
 
 def test_check_set_errors_exit_2():

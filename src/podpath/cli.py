@@ -146,10 +146,10 @@ def check(snapshot: Path = typer.Argument(..., help="Snapshot directory (or a si
                                                 "instead of the one found upward from the snapshot."),
           no_repair: bool = typer.Option(False, "--no-repair", help="Do not search for a verified repair of the "
                                          "error findings (re-simulating candidate edits)."),
-          set_: Optional[list[str]] = typer.Option(None, "--set", help="What if: check a copy with FILE:KEY=VALUE "
+          set_: Optional[list[str]] = typer.Option(None, "--set", metavar="[FILE:]KEY=VALUE", help="What if: check a copy with FILE:KEY=VALUE "
                                                    "applied (a YAML/Helm key; KEY=VALUE: the one Cilium Helm values "
                                                    "file), repeatable, and compare it with the snapshot as it is."),
-          patch: Optional[list[Path]] = typer.Option(None, "--patch", help="What if: check a copy with this "
+          patch: Optional[list[Path]] = typer.Option(None, "--patch", metavar="DIFF", help="What if: check a copy with this "
                                                      "unified diff applied (paths relative to the snapshot), "
                                                      "repeatable, and compare it with the snapshot as it is."),
           ) -> None:
@@ -178,11 +178,13 @@ def check(snapshot: Path = typer.Argument(..., help="Snapshot directory (or a si
         for sup in unused(report, cfg):  # stale entries: the finding they were written for is gone
             _err().print(f"{sup.loc}: note: this suppression matched no finding", style="dim", markup=False)
     if not no_repair and snap.usable and any(f.severity is Severity.ERROR for f in report.findings):
-        from podpath.repair.search import annotate, repair
+        from podpath.repair.search import MAX_WORK, annotate, repair, report_cut
 
         with _status("searching for a verified repair", fmt == "text"):
             try:
-                annotate(snap, report, repair(snap, report if rules is None else None))
+                found = repair(snap, report if rules is None else None, work=MAX_WORK)
+                annotate(snap, report, found)
+                report_cut(report, found)
             except Exception as exc:  # the findings stand without a repair; never a traceback
                 _err().print(f"note: the repair search failed (internal error {type(exc).__name__}: "
                              f"{redact_text(snap, str(exc))}); findings are shown without verified fixes",
@@ -639,7 +641,9 @@ def _run_lab(snap: Any, daemons: str, timeout: float) -> dict[str, Any]:
     from podpath.lab.run import run_lab
 
     try:
-        return lab_document(snap, run_lab(snap, daemons, timeout))
+        with _status("running the snapshot's daemons in the lab and waiting for them to converge"):
+            result = run_lab(snap, daemons, timeout)
+        return lab_document(snap, result)
     except LabError as e:  # may quote a daemon's complaint about the user's configuration: redacted
         _err().print(f"error: podpath lab: {escape(redact_text(snap, str(e)))}")
         raise typer.Exit(2) from None
@@ -744,14 +748,14 @@ def main() -> None:
         raise SystemExit(130)
 
 
+from podpath import cli_collect  # noqa: E402,F401
 from podpath import cli_diff  # noqa: E402,F401
 from podpath import cli_fix  # noqa: E402,F401
+from podpath import cli_policy  # noqa: E402,F401
+from podpath import cli_report  # noqa: E402,F401
+from podpath import cli_trace  # noqa: E402,F401
 
 if __name__ == "__main__":  # `python -m podpath.cli`: run the imported module, where cli_* registered commands
     from podpath.cli import main as _main
 
     _main()
-from podpath import cli_policy  # noqa: E402,F401
-from podpath import cli_trace  # noqa: E402,F401
-from podpath import cli_report  # noqa: E402,F401
-from podpath import cli_collect  # noqa: E402,F401

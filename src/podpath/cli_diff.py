@@ -20,8 +20,8 @@ _SHOWN = 12  # lines per section in the text output (JSON lists everything)
 
 
 @app.command("diff")
-def diff_cmd(before: Path = typer.Argument(..., help="The snapshot before the change."),
-             after: Path = typer.Argument(..., help="The snapshot after the change."),
+def diff_cmd(before: Path = typer.Argument(..., metavar="BEFORE", help="The snapshot before the change."),
+             after: Path = typer.Argument(..., metavar="AFTER", help="The snapshot after the change."),
              format: Format = typer.Option(Format.text, "--format", "-f", help="Output format.")) -> None:
     """What changes from BEFORE to AFTER: sessions, routes per host (added, removed, best path changed), kernel
     tables, pod pairs gained and lost, findings resolved and introduced; and why pod routes still miss a kernel.

@@ -45,9 +45,11 @@ def report_cmd(snapshot: Path = typer.Argument(..., help="Snapshot directory (or
     with _status("checking"):
         report = apply_config(snap.check(rules), cfg)
         if not no_repair and any(f.severity is Severity.ERROR for f in report.findings):
-            from podpath.repair.search import annotate, repair
+            from podpath.repair.search import MAX_WORK, annotate, repair, report_cut
 
-            annotate(snap, report, repair(snap, report if rules is None else None))
+            found = repair(snap, report if rules is None else None, work=MAX_WORK)
+            annotate(snap, report, found)
+            report_cut(report, found)
     with _status("rendering the report"):
         html = render(snap, report)
     if str(output) == "-":

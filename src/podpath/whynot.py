@@ -362,11 +362,11 @@ def _describe_loc(snap: "Snapshot", loc: Loc) -> str:
 
 # ------------------------------------------------------------------------------------ SNAT
 
-MAX_SNAT_TRACES = 200  # pod-to-pod packets traced per family and snapshot
+MAX_SNAT_TRACES = 64  # pod-to-pod packets traced per family and snapshot (one per destination node)
 
 
-def _snat_paths(snap: "Snapshot", fam: int) -> tuple[str, list[str], Any] | None:
-    """(source node, destination nodes, the first SNAT rewrite) for packets from a pod of the first node (by
+def _snat_paths(snap: "Snapshot", fam: int) -> tuple[str, list[str], Any, int] | None:
+    """(source node, destination nodes SNATed, the first SNAT rewrite, nodes traced) for packets from a pod of the first node (by
     name) to a pod of every other node, traced through Cilium's datapath (podpath.datapath.trace); None when
     none of them is SNATed (or the family has fewer than two nodes with pod CIDRs)."""
     from podpath.datapath.trace import TraceError, _Ctx, trace
@@ -392,7 +392,7 @@ def _snat_paths(snap: "Snapshot", fam: int) -> tuple[str, list[str], Any] | None
         if snat:
             hit.append(dst.name)
             first = first or snat[0]
-    return (src.name, hit, first) if hit else None
+    return (src.name, hit, first, len(nodes[1:MAX_SNAT_TRACES + 1])) if hit else None
 
 
 def pod_traffic_snat(before: "Snapshot", after: "Snapshot", changed: list[tuple[str, int]] | None) -> list[WhyNot]:
@@ -407,8 +407,9 @@ def pod_traffic_snat(before: "Snapshot", after: "Snapshot", changed: list[tuple[
         if now is None:
             continue
         was = _snat_paths(before, fam) if before.usable else None
-        src, dsts, rw = now
+        src, dsts, rw, traced = now
         shown = ", ".join(dsts[:5]) + (f" and {len(dsts) - 5} more" if len(dsts) > 5 else "")
+        shown += f" ({len(dsts)} of the {traced} other nodes traced)" if len(dsts) < traced or traced > 5 else ""
         locs = [l for l in rw.locs if l is not None]
         text = (f"IPv{fam} pod-to-pod traffic is {'still' if was else 'now'} masqueraded: a packet from a pod on "
                 f"{src} to a pod on {shown} leaves {rw.node} with source {rw.after.rsplit(':', 1)[0].strip('[]')} "

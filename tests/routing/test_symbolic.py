@@ -201,6 +201,12 @@ filter node_in {
   if bgp_path ~ [= * 65011 =] then accept;
   reject;
 }
+function in_set(prefix set s) -> bool { return net ~ s; }
+filter with_fn {
+  if in_set(PODS) then accept;
+  if in_set([ fd00:9::/32+ ]) && bgp_path.len = 1 then accept;
+  reject;
+}
 filter with_loop {
   int i;
   i = 3;
@@ -232,7 +238,16 @@ def test_bird_local_variables_are_unknown_with_their_line() -> None:
     sp, c = comp(bird("with_loop"))
     res = search(c, PERMIT, sp.true)
     assert res.answer == "unknown"
-    assert res.unknown[0].path.reasons[0].loc.line == 15  # `int i;`
+    assert res.unknown[0].path.reasons[0].loc.line == 21  # `int i;`
+
+
+def test_bird_function_with_constant_arguments_is_inlined() -> None:
+    sp, c = comp(bird("with_fn"))
+    assert not [p for p in c.paths if p.verdict == UNKNOWN]
+    assert c.verdict_of(route("fd00:101:224:3::/64")) == PERMIT
+    assert c.verdict_of(route("fd00:101:224::/60")) == DENY  # PODS takes /64s only
+    assert c.verdict_of(route("fd00:9:1::/48", as_path=AsPath.of(65011))) == PERMIT
+    assert c.verdict_of(route("fd00:9:1::/48", as_path=AsPath.of(65011, 7))) == DENY
 
 
 # ------------------------------------------------------------------------------------------ properties
@@ -253,6 +268,7 @@ routes = st.builds(
 
 COMPILED = {name: comp(frr(name)) for name in ("IN", "TAG", "CALLER", "GOTO", "EXACTM", "REPL", "DEL")}
 COMPILED_BIRD = comp(bird("node_in"))
+COMPILED_BIRD_FN = comp(bird("with_fn"))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -266,15 +282,15 @@ def test_frr_symbolic_verdict_equals_concrete(r: Route) -> None:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(routes)
 def test_bird_symbolic_verdict_equals_concrete(r: Route) -> None:
-    sp, c = COMPILED_BIRD
-    concrete = PERMIT if c.policy.evaluate(r, CTX).accepted else DENY
-    assert c.verdict_of(r) == concrete, r
+    for sp, c in (COMPILED_BIRD, COMPILED_BIRD_FN):
+        concrete = PERMIT if c.policy.evaluate(r, CTX).accepted else DENY
+        assert c.verdict_of(r) == concrete, r
 
 
 def test_every_example_of_every_path_agrees_with_the_concrete_evaluator() -> None:
     from podpath.routing.symbolic import examples
 
-    for sp, c in list(COMPILED.values()) + [COMPILED_BIRD]:
+    for sp, c in list(COMPILED.values()) + [COMPILED_BIRD, COMPILED_BIRD_FN]:
         exs = examples(c, sp.true)
         assert exs and all(e.agrees for e in exs)
         assert all(c.verdict_of(e.route) == e.path.verdict for e in exs if e.route is not None)

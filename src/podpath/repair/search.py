@@ -32,6 +32,17 @@ MAX_CANDIDATES = 400
 """Candidates verified per run at most (the highest-intent, smallest ones first); the others are noted."""
 MAX_COMBINE = 8
 """Candidates a combination may hold."""
+MAX_WORK = 1_000
+"""Verifications times hosts for the search `podpath check` runs (`repair(..., work=MAX_WORK)`). One
+verification re-reads, re-simulates and re-checks the whole snapshot, so it costs about one check: the search
+verifies at most MAX_WORK // hosts candidates (combinations included), 100 on a 10-host seed, none above 1,000
+hosts, where it is left out and reported as not checked. A count, not a clock: the same snapshot always gets
+the same answer. `podpath fix` (work=None) is not bounded."""
+
+
+def trial_budget(snap: "Snapshot", work: int | None) -> int:
+    """Verifications the repair search may run on `snap` (MAX_WORK); unbounded when `work` is None."""
+    return 1 << 30 if work is None else work // max(1, len(snap.cluster.hosts))
 
 
 @dataclass
@@ -42,6 +53,8 @@ class RepairResult:
     candidates: int = 0  # distinct patches proposed by the operators
     errors: list[str] = field(default_factory=list)  # the baseline's error finding ids
     trials: int = 0  # verifications run, combinations included
+    budget: int = 1 << 30  # verifications allowed (trial_budget)
+    cut: str | None = None  # why the search stopped short of what it would have tried, for NOT CHECKED
 
     @property
     def top(self) -> Verification | None:
@@ -93,7 +106,8 @@ def _with_targets(c: Candidate, more: tuple[str, ...]) -> Candidate:
     return replace(c, targets=tuple(sorted(set(c.targets) | set(more))))
 
 
-def repair(snap: "Snapshot", report: "Report | None" = None, *, limit: int = MAX_CANDIDATES) -> RepairResult:
+def repair(snap: "Snapshot", report: "Report | None" = None, *, limit: int = MAX_CANDIDATES,
+           work: int | None = None) -> RepairResult:
     """The verified repairs of `snap`, best first (see the module docstring)."""
     import podpath.repair.operators  # noqa: F401  (registers every operator)
 
@@ -103,6 +117,11 @@ def repair(snap: "Snapshot", report: "Report | None" = None, *, limit: int = MAX
         return out
     if report is not None and not any(f.severity.value == "error" for f in report.findings):
         return out  # healthy (or only warnings): nothing to repair
+    out.budget = trial_budget(snap, work)
+    if out.budget < 1:
+        out.cut = (f"not run: {len(snap.cluster.hosts):,} hosts; each verification re-simulates the whole snapshot "
+                   f"and `podpath check` verifies at most {work:,} hosts' worth (`podpath fix` is not bounded)")
+        return out
     base = Baseline(snap, report)
     out.errors = sorted(base.errors)
     if not base.errors:
@@ -113,6 +132,11 @@ def repair(snap: "Snapshot", report: "Report | None" = None, *, limit: int = MAX
         out.notes.append(f"{len(cands) - limit} candidate repair(s) of lowest intent were not verified "
                          f"(at most {limit} are)")
         cands = cands[:limit]
+    if len(cands) > out.budget:
+        out.cut = (f"{len(cands) - out.budget} of {len(cands)} candidate repair(s) of lowest intent were not "
+                   f"verified ({len(snap.cluster.hosts):,} hosts: at most {out.budget} verification(s); `podpath fix` "
+                   "is not bounded)")
+        cands = cands[:out.budget]
     for c in cands:
         out.verifications.append(_verify_safely(base, c, out))
     out.trials = len(cands)
@@ -153,6 +177,15 @@ MAX_TRIALS = 40
 """Combinations tried per step of `_combine` (the best-ranked candidates first)."""
 
 
+def _spent(base: Baseline, out: RepairResult) -> bool:
+    """The verification budget is used up (then `out.cut` says so)."""
+    if out.trials < out.budget:
+        return False
+    out.cut = out.cut or (f"combinations of candidate repairs were cut after {out.trials} verification(s) (the "
+                          f"budget for {len(base.snap.cluster.hosts):,} hosts; `podpath fix` is not bounded)")
+    return True
+
+
 def _combine(base: Baseline, tried: list[Verification], kept: list[Verification],
              out: RepairResult) -> Verification | None:
     """When no single repair restores every pair and leaves no error, build a combination: start from the best
@@ -177,6 +210,8 @@ def _combine(base: Baseline, tried: list[Verification], kept: list[Verification]
                 continue
             if trials >= MAX_TRIALS:
                 break
+            if _spent(base, out):
+                break
             trials += 1
             out.trials += 1
             trial = verify(base, current.candidates + v.candidates)
@@ -199,6 +234,8 @@ def _deeper(base: Baseline, current: Verification, out: RepairResult) -> Verific
     """The best next step found by running the operators on the snapshot with `current` applied."""
     from podpath import load
 
+    if out.trials >= out.budget:  # the load and check below cost about one verification
+        return None
     snap = load(base.snap.root, overlay=current.texts)
     report = snap.check(base.rules)  # what operators see of it: its errors
     if not any(f.severity.value == "error" for f in report.findings):
@@ -208,6 +245,8 @@ def _deeper(base: Baseline, current: Verification, out: RepairResult) -> Verific
         rebased = _rebase(c, current.patch)
         if rebased is None or rebased in current.candidates:
             continue
+        if _spent(base, out):
+            break
         out.trials += 1
         trial = verify(base, current.candidates + (rebased,))
         if _better(trial, current) and (best is None or rank_key(trial) < rank_key(best)):
@@ -241,6 +280,16 @@ def _rebase(c: Candidate, applied: Patch) -> Candidate | None:
                 return None  # overlaps what was already changed
         out.append(TextEdit(e.file, e.line - shift, e.old, e.new))
     return replace(c, patch=Patch(out))
+
+
+def report_cut(report: "Report", result: RepairResult) -> None:
+    """A search cut short by its budget (MAX_WORK) is listed under NOT CHECKED: the error findings may lack
+    the verified repair a complete search would have found."""
+    from podpath.checks.base import NotChecked
+
+    if result.cut is not None:
+        report.not_checked = sorted(set(report.not_checked) | {NotChecked(None, "the repair search", result.cut)},
+                                    key=NotChecked.sort_key)
 
 
 def annotate(snap: "Snapshot", report: "Report", result: RepairResult) -> int:

@@ -37,6 +37,7 @@ class _Bird:
         self.L = Logic(space)
         self.ctx = ctx
         self.depth = 0
+        self.env: dict[str, Any] = {}  # arguments of the function being inlined (constants)
 
     def text(self, loc: Any) -> str:
         try:
@@ -50,6 +51,8 @@ class _Bird:
 
     # ------------------------------------------------------------------ constants
     def const(self, e: Any) -> Any:
+        if type(e) is A.Name and e.name in self.env:
+            return self.env[e.name]
         if type(e) is A.Name and not (e.name in self.cfg.defines):
             return _NOTCONST
         if _reads_route(e, self.cfg):
@@ -93,14 +96,19 @@ class _Bird:
                 return L.known(r)
             return self.unknown(e)
         fn = self.cfg.functions.get(e.name) if hasattr(self.cfg, "functions") else None
-        if fn is not None and not fn.params and not fn.vars and self.depth < 8:
+        if fn is not None and not fn.vars and self.depth < 8 and len(fn.params) == len(e.args):
             body = fn.body.stmts
-            if len(body) == 1 and type(body[0]) is A.Return:
+            args = [self.const(a) for a in e.args]
+            if len(body) == 1 and type(body[0]) is A.Return and all(a is not _NOTCONST for a in args):
+                # `function f(prefix set s) -> bool { return net ~ s; }` called with constants: inlined
+                saved = self.env
+                self.env = {p.name: a for p, a in zip(fn.params, args)}
                 self.depth += 1
                 try:
                     return self.cond(body[0].expr)
                 finally:
                     self.depth -= 1
+                    self.env = saved
         return self.unknown(e, "(a function call) is not modelled symbolically")
 
     def binary(self, e: A.Binary) -> Pred:
