@@ -12,6 +12,17 @@ import podpath
 from podpath.snapshot import Snapshot
 
 
+@pytest.fixture(autouse=True)
+def _no_terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLI tests read the text a pipe gets: without COLUMNS, podpath never wraps (the test runner's environment
+    may carry COLUMNS/LINES; a test that wants wrapping sets COLUMNS itself)."""
+    import os
+
+    for name in ("COLUMNS", "LINES"):
+        monkeypatch.delenv(name, raising=False)
+        os.unsetenv(name)  # readline/curses may have put it in the C environment only, which children inherit
+
+
 @pytest.fixture
 def make_snapshot(tmp_path: Path) -> Callable[..., Snapshot]:
     def make(files: dict[str, str], name: str = "snap") -> Snapshot:

@@ -163,3 +163,54 @@ def test_adnr_without_segment_info_is_unknown_not_an_error(make_snapshot):
     assert all("cannot tell whether" in e for e in got[0].evidence)
     report = s.check(["BGP002"])
     assert any(n.rule == "BGP002" for n in report.not_checked)
+
+
+def _rr_node_bird(i: int, rr_as: int = 65010) -> str:
+    return f"""\
+router id 10.0.0.1{i};
+protocol device {{}}
+protocol kernel {{ ipv4 {{ import none; export where source = RTS_BGP; }}; }}
+protocol static pods {{ ipv4; route 10.244.{i}.0/24 unreachable; }}
+protocol bgp rr {{
+  local 10.0.0.1{i} as 65010;
+  neighbor 10.0.0.1 as {rr_as};
+  ipv4 {{ import all; export where source ~ [ RTS_STATIC, RTS_BGP ]; next hop self; }};
+}}
+"""
+
+
+RR = """\
+frr version 9.1
+hostname rr
+interface eth0
+ ip address 10.0.0.1/24
+exit
+router bgp 65010
+ bgp router-id 10.0.0.1
+ neighbor NODES peer-group
+ neighbor NODES remote-as 65010
+ bgp listen range 10.0.0.0/24 peer-group NODES
+ address-family ipv4 unicast
+  neighbor NODES route-reflector-client
+ exit-address-family
+exit
+"""
+
+RR_NODES = "apiVersion: v1\nkind: List\nitems:\n" + "".join(
+    f"- {{apiVersion: v1, kind: Node, metadata: {{name: n{i}}}, spec: {{podCIDRs: [10.244.{i}.0/24]}}, "
+    f"status: {{addresses: [{{type: InternalIP, address: 10.0.0.1{i}}}]}}}}\n" for i in (1, 2))
+
+
+def test_bgp002_names_the_down_session_not_a_route_never_sent_back(make_snapshot):
+    # n2 peers with the wrong AS: its session is down, so neither pod CIDR crosses. The only "stops" of the
+    # route are ones that always happen (not sent back to its source, ORIGINATOR_ID loop): never the cause.
+    files = {"values.yaml": "routingMode: native\nipv4NativeRoutingCIDR: 10.244.0.0/16\nipv6:\n  enabled: false\n",
+             "nodes.yaml": RR_NODES, "rr.conf": RR, "bird/n1.conf": _rr_node_bird(1),
+             "bird/n2.conf": _rr_node_bird(2, rr_as=65011),
+             "podpath.yaml": "hosts:\n  rr: {role: router, files: [rr.conf]}\n"
+                             "  n1: {interfaces: {eth0: {addresses: [10.0.0.11/24]}}}\n"
+                             "  n2: {interfaces: {eth0: {addresses: [10.0.0.12/24]}}}\n"}
+    [f] = findings(make_snapshot(files), "BGP002")
+    assert "not sent back" not in f.message and "ORIGINATOR_ID" not in f.message
+    assert "n2/bird -> 10.0.0.1" in f.message and "is down" in f.message and "BGP001" in f.message
+    assert f.locations[0].file == "bird/n2.conf"

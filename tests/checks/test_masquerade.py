@@ -52,6 +52,14 @@ def test_nr001_negative_in_tunnel_mode(make_snapshot):
     values = "routingMode: tunnel\nipv6:\n  enabled: true\n"
     snap = make_snapshot({"values.yaml": values, "nodes.yaml": three_nodes()})
     assert ids(snap, "NR001") == []
+    # tunnel mode: pod-to-pod traffic is encapsulated and keeps its pod addresses, so no exclusion is needed
+    assert ids(snap, "NR004") == []
+
+
+def test_nr004_tunnel_mode_with_ip_masq_agent(make_snapshot):
+    # ip-masq-agent decides by its own list, tunnel or not: its default list has no IPv6 ULA range
+    values = "routingMode: tunnel\nipv6:\n  enabled: true\nipMasqAgent:\n  enabled: true\nbpf:\n  masquerade: true\n"
+    snap = make_snapshot({"values.yaml": values, "nodes.yaml": three_nodes()})
     assert "NR004:ipv6" in ids(snap, "NR004")
 
 

@@ -12,14 +12,12 @@ def _np(snap):
     return snap.check(["NP001"]).findings
 
 
-def test_seed000_snat_dropped_by_flux_policy():
-    [f] = _np(podpath.load(EXAMPLES / "broken"))
-    assert f.message.startswith("Cilium masquerades IPv6 traffic between pods on different nodes")
-    assert "ipv6NativeRoutingCIDR fd00:101::/48" in f.message and "identity remote-node" in f.message
-    where = {f"{l.file}:{l.line}" for l in f.locations}
-    assert "cilium/values.yaml:24" in where  # the setting that causes the SNAT
+def test_seed000_policy_drop_is_nr002_evidence_not_a_second_error():
+    report = podpath.load(EXAMPLES / "broken").check(["NP001", "NR002"])
+    assert [f.rule for f in report.findings] == ["NR002"]  # the mistake is the native-routing CIDR: one error
+    [f] = report.findings
+    assert any("SNATed, then dropped on solwk02" in e and "default deny" in e for e in f.evidence)
     assert any(l.file.endswith("flux-system-networkpolicies.yaml") for l in f.locations)  # the policy that drops
-    assert any("dropped on solwk02" in e for e in f.evidence)
 
 
 def test_seed000_fixed_has_none():
@@ -32,10 +30,11 @@ def _svc_objects(policy: str | None) -> list[str]:
     return objs + ([policy] if policy else [])
 
 
-def test_masquerade_by_narrow_native_cidr_is_reported(tmp_path):
+def test_masquerade_by_narrow_native_cidr_is_nr002(tmp_path):
     snap = build(tmp_path, {"ipv6NativeRoutingCIDR": "fd00:10:244:1::/64"}, _svc_objects(allow_from_pods_only()))
-    [f] = _np(snap)
-    assert "default/web" in f.message and any(l.file == "values.yaml" for l in f.locations)
+    report = snap.check(["NP001", "NR002"])
+    assert [f.rule for f in report.findings] == ["NR002"]
+    assert any("default/web" in e and "SNATed" in e for e in report.findings[0].evidence)
 
 
 def test_no_masquerade_no_finding(tmp_path):

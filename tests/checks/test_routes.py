@@ -114,3 +114,72 @@ def test_rt001_default_gateway_outside_the_snapshot_is_unknown(make_snapshot):
                           "podpath.yaml": manifest.replace(", routes: ['default via 10.44.9.1']", "")}, name="one")
     [f] = [f for f in snap.check().findings if f.rule == "RT001"]
     assert f.severity.value == "error"
+
+
+_TOR_VALUES = """
+routingMode: native
+autoDirectNodeRoutes: false
+ipv4NativeRoutingCIDR: 10.244.0.0/16
+ipv6:
+  enabled: false
+bgpControlPlane:
+  enabled: true
+"""
+_TOR_BGP = """
+apiVersion: cilium.io/v2
+kind: CiliumBGPClusterConfig
+metadata: {name: tor}
+spec:
+  bgpInstances:
+  - name: tor
+    localASN: 65100
+    peers:
+    - {name: tor, peerAddress: 10.0.0.1, peerASN: 65000, peerConfigRef: {name: tor}}
+---
+apiVersion: cilium.io/v2
+kind: CiliumBGPPeerConfig
+metadata: {name: tor}
+spec:
+  families:
+  - {afi: ipv4, safi: unicast, advertisements: {matchLabels: {advertise: pods}}}
+---
+apiVersion: cilium.io/v2
+kind: CiliumBGPAdvertisement
+metadata: {name: pods, labels: {advertise: pods}}
+spec:
+  advertisements:
+  - advertisementType: PodCIDR
+"""
+_TOR_FRR = """
+frr version 9.1
+hostname tor
+interface eth0
+ ip address 10.0.0.1/24
+exit
+router bgp 65000
+ neighbor K8S peer-group
+ neighbor K8S remote-as 65100
+ bgp listen range 10.0.0.0/24 peer-group K8S
+ address-family ipv4 unicast
+  neighbor K8S prefix-list PODS in
+ exit-address-family
+exit
+ip prefix-list PODS seq 5 permit 10.244.0.0/16 le 24
+"""
+
+
+def _tor_snapshot(make_snapshot, frr: str, name: str):
+    routes = "hosts:\n  tor: {role: router, files: [tor.conf]}\n" + "".join(
+        f"  n{i}: {{interfaces: {{eth0: {{addresses: [10.0.0.{10 + i}/24]}}}}, routes: [default via 10.0.0.1]}}\n"
+        for i in (1, 2, 3))
+    return make_snapshot({"values.yaml": _TOR_VALUES, "bgp.yaml": _TOR_BGP, "tor.conf": frr,
+                          "nodes.yaml": three_nodes(), "podpath.yaml": routes,
+                          "hosts/n1/ip-route.txt": "default via 10.0.0.1 dev eth0 proto static\n"
+                                                   "10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.11\n"}, name)
+
+
+def test_rt001_negative_when_the_default_gateway_of_the_snapshot_routes_the_pod_cidrs(make_snapshot):
+    # Cilium's BGP CP peers with the ToR that is also the nodes' default gateway: the default route suffices
+    assert ids(_tor_snapshot(make_snapshot, _TOR_FRR, "ok"), "RT001") == []
+    broken = _tor_snapshot(make_snapshot, _TOR_FRR.replace(" le 24", ""), "broken")  # the ToR rejects the /24s
+    assert ids(broken, "RT001") == ["RT001:ipv4:n1"]

@@ -126,3 +126,16 @@ def test_parse_target(text, want):
 def test_parse_target_rejects_ambiguous_ipv6_with_port():
     with pytest.raises(ValueError, match=r"\[ADDR\]:PORT"):
         svcs.parse_target("fd00::1:443x")
+
+
+def test_selector_service_without_endpointslice_in_the_snapshot_is_unknown(tmp_path):
+    # the controller writes a slice for every selector Service: none here means not collected, not "no backend"
+    objs = two_pods([service("web", "10.96.0.10", 80, 8080, extra="  selector: {app: web}\n")])
+    res = trace(build(tmp_path, objects=objs), "default/client", "default/web")
+    assert res.verdict == "unknown" and "no EndpointSlice of Service default/web" in res.why
+
+
+def test_kube_proxy_host_client_without_backend_is_unknown_not_a_crash(tmp_path):
+    objs = two_pods([service("web", "10.96.0.10", 80, 8080)])
+    res = trace(build(tmp_path, {"kubeProxyReplacement": False}, objs), "n1", "default/web")
+    assert res.verdict == "unknown" and "kube-proxy" in res.why

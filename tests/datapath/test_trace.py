@@ -159,6 +159,17 @@ def test_mtu_larger_than_the_path_is_reported(tmp_path):
     assert res.mtu["pod_mtu"] == 9000 and res.mtu["path_mtu"] == 1500 and res.mtu["fits"] is False
 
 
+def test_mtu_of_the_receiving_interface_limits_the_path(tmp_path):
+    # jumbo frames on the sender, a 1500 interface on the receiving node: the receiver drops full-size frames
+    manifest = ("versions:\n  cilium: 1.19.0\nhosts:\n"
+                "  n1: {interfaces: {eth0: {addresses: [10.0.0.11/24], mtu: 9000}}}\n"
+                "  n2: {interfaces: {eth0: {addresses: [10.0.0.12/24], mtu: 1500}}}\n")
+    snap = build(tmp_path, {"MTU": 9000}, two_pods(), manifest=manifest)
+    res = trace(snap, "default/client", "default/web", 8080, family=4)
+    assert res.mtu["path_mtu"] == 1500 and res.mtu["fits"] is False
+    assert any("n2 eth0 mtu 1500" in p for p in res.mtu["path"])
+
+
 def test_unknown_pod_address_makes_the_verdict_unknown_not_delivered(tmp_path):
     snap = build(tmp_path, objects=two_pods())
     res = trace(snap, "default/client", "10.244.2.99", 80)

@@ -121,3 +121,27 @@ def test_annotate_rewrites_the_resolved_finding(ops: dict, tmp_path) -> None:  #
     assert f.fix.verified == "verified by re-simulation: 6/6 node pairs reachable, no regressions"
     assert f.fix.diff.startswith("--- a/frr/r1.conf\n") and f"+{GOOD}\n" in f.fix.diff
     assert f.fix.file == FRR and f.fix.description == "add `le 24`"
+
+
+def test_work_bound_skips_the_search_on_a_large_snapshot(ops: dict, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    called = []
+    ops["test.spy"] = lambda ctx: called.append(1) or []
+    snap = podpath.load(broken(tmp_path))
+    hosts = len(snap.cluster.hosts)
+    r = search.repair(snap, work=hosts - 1)  # less than one verification's worth: nothing runs, not even operators
+    assert r.top is None and not called and r.trials == 0
+    assert r.cut is not None and r.cut.startswith(f"not run: {hosts} hosts")
+    report = snap.check()
+    search.report_cut(report, r)
+    assert [n.what for n in report.not_checked if n.rule is None] == ["the repair search"]
+
+
+def test_work_bound_cuts_verifications_and_combinations(ops: dict) -> None:
+    ops["test.le"] = prefix_length_op
+    ops["test.kernel"] = kernel_export_op
+    snap = podpath.load(TWO_FAULTS)  # needs a combination: two verifications and more
+    hosts = len(snap.cluster.hosts)
+    r = search.repair(snap, work=hosts)  # one verification's worth
+    assert r.trials == 1 and r.top is None and r.cut is not None
+    unbounded = search.repair(snap)
+    assert unbounded.cut is None and unbounded.top is not None and unbounded.trials > 1

@@ -20,8 +20,10 @@ from podpath.routing.reach import Forwarder
 def session_down(ctx: CheckContext) -> Iterator[Finding]:
     """For every configured peer podpath finds the host that owns the peer address and the speaker there that
     accepts us, then checks what the daemons check: AS numbers (including `internal`/`external` and listen-range
-    peer groups), a common address family, someone who initiates and someone who listens (Cilium only initiates),
-    single-hop reachability for eBGP, BIRD's refusal of a single-hop session to a host-scope address such as ::1,
+    peer groups), a common address family, someone who initiates and someone who listens on the port it connects
+    to (FRR/BIRD `neighbor ... port`, BIRD `local ... port`, Cilium `transport.peerPort`; Cilium listens only with
+    `localPort`), single-hop reachability for eBGP (FRR does not connect to a peer off its connected networks but
+    accepts it, and its TTL-1 packets reach a peer one link away), BIRD's refusal of a single-hop session to a host-scope address such as ::1,
     and shutdown. A session that cannot come up carries no routes."""
     snap = ctx.snap
     if not snap.has_control_plane:
@@ -182,6 +184,17 @@ def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
             else:  # the cause of the last pair the evidence shows (any pair of the group: the key is normalised)
                 headline = items[:6][-1][1][0][3].cause  # type: ignore[attr-defined]
             ev = []
+            if stop is None:
+                # no decision loses the route: a session that would carry it may be down (BGP001 says why)
+                hosts = {h for _, pairs, _ in items for p in pairs for h in (p[0], p[1])}
+                down = sorted((x for x in res.sessions if not x.up and not x.unknown and x.a.speaker.host in hosts),
+                              key=lambda x: x.id)
+                if down:
+                    headline += (f"; the BGP session {down[0].a.speaker.id} -> {down[0].a.remote_address} that "
+                                 f"would carry it is down ({down[0].reason})"
+                                 + (f", and {len(down) - 1} more (BGP001)" if len(down) > 1 else " (BGP001)"))
+                    locs = [down[0].a.peer.loc] + locs
+                    ev += [f"session down: {x.id}: {x.reason} ({x.a.peer.loc})" for x in down[:6]]
             if stop is not None:
                 ev.append(f"{cidrs[0].value} is lost at {where}: {stop.text}")  # type: ignore[attr-defined]
                 if stop.policy is not None:

@@ -116,12 +116,16 @@ def native_cidr_excludes_pods(ctx: CheckContext) -> Iterator[Finding]:
         for f in other:
             ev.append(f"{family_name(f)} is not affected: every {family_name(f)} pod CIDR is inside "
                       f"{c.native_cidr(f)}, which is why {family_name(f)} pod-to-pod traffic works")
+        from podpath.checks.policy_path import drops_from_native_cidr
+
+        dropped, policy_locs = drops_from_native_cidr(ctx, fam)  # what the snapshot's policies make of the SNAT
+        ev.extend(dropped)
         yield ctx.finding(
             family_name(fam).lower(),
             f"{family_name(fam)} pod {noun} {shown} {'is' if len(widest) == 1 else 'are'} outside "
             f"ipv{fam}NativeRoutingCIDR {native}: Cilium masquerades "
             f"pod-to-pod traffic across nodes to the node address, so the destination sees the node, not the pod.",
-            locations=[setting.loc] + [uniq[n].loc for n in widest],
+            locations=[setting.loc] + [uniq[n].loc for n in widest] + policy_locs,
             evidence=ev,
             fix=ctx.fix_setting(
                 f"ipv{fam}-native-routing-cidr", str(fixed),
@@ -197,17 +201,20 @@ def native_cidr_invalid(ctx: CheckContext) -> Iterator[Finding]:
 @rule("NR004", "masquerade-exclusion-local-only", "warning",
       "No native-routing CIDR: the masquerade exclusion is only the local pod CIDR")
 def exclusion_local_only(ctx: CheckContext) -> Iterator[Finding]:
-    """When masquerading is on and no native-routing CIDR is set (allowed in tunnel mode, with ENI IPAM or
-    with ip-masq-agent), Cilium excludes only the node's own pod CIDR from SNAT (or nothing, with ip-masq-agent,
-    whose default list has no IPv6 ULA range). Traffic to remote pods that bypasses the tunnel is SNATed."""
+    """When masquerading is on and no native-routing CIDR is set with ENI IPAM or with ip-masq-agent, Cilium
+    excludes only the node's own pod CIDR from SNAT (or nothing, with ip-masq-agent, whose default list has no
+    IPv6 ULA range), and traffic to remote pods that is not encapsulated is SNATed. Plain tunnel mode is not
+    reported: traffic to remote pods is encapsulated and its inner packet keeps the pod addresses."""
     c = ctx.cilium
     if not c.present:
         return
     for fam in ctx.families():
         if not c.masquerade(fam) or c.native_cidr_setting(fam).value.strip():
             continue
-        if c.native_routing and not c.ip_masq_agent and not (fam == 4 and c.ipam_mode in ("eni", "alibabacloud")):
-            continue  # NR001 covers it
+        if not c.ip_masq_agent and not (fam == 4 and c.ipam_mode in ("eni", "alibabacloud")):
+            # native routing: NR001 covers it; tunnel mode: traffic to remote pods is encapsulated and the inner
+            # packet is never SNATed (iptables: `! -o cilium_+`; BPF: a tunnel endpoint is a cluster destination)
+            continue
         if c.ip_masq_agent:
             what = "ip-masq-agent is on, so only its nonMasqueradeCIDRs are excluded"
             if fam == 6:

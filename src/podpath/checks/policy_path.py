@@ -16,27 +16,65 @@ MAX_TRACES = 400
       "Pod traffic a policy allows arrives masqueraded and is dropped by that policy")
 def masquerade_breaks_policy(ctx: CheckContext) -> Iterator[Finding]:
     """A NetworkPolicy/CiliumNetworkPolicy that admits pods (`podSelector`, `fromEndpoints`) matches the
-    packet's source *identity*. When Cilium masquerades pod-to-pod traffic on the way (a destination outside
-    the native-routing CIDR, an ip-masq-agent or egress-masquerade setting), the destination node sees the
+    packet's source *identity*. When Cilium masquerades pod-to-pod traffic on the way (an ip-masq-agent or
+    egress-masquerade setting, a destination outside the masquerade exclusion), the destination node sees the
     source node's address: identity `remote-node` (or `host`), which no pod selector matches, so the policy's
     default deny drops a flow the author allowed. The rule traces, through the simulated datapath
     (podpath.datapath.trace), each Service backend and each policy-protected pod from a pod on every other node
     the policy admits, and reports the flows that are dropped only because they were SNATed: the mistake is
-    the masquerade, named with its setting, not the policy."""
+    the masquerade, named with its setting, not the policy. When the SNAT comes from a native-routing CIDR
+    that leaves out pod CIDRs, NR002 is that mistake: the dropped flows are its evidence, not a second error."""
+    for (fam, _ns, _p, _hook, _cause), flows in sorted(snat_policy_drops(ctx).items(), key=lambda kv: kv[0]):
+        if _native_cidr_cause(ctx, fam, flows):
+            continue
+        yield _finding(ctx, fam, flows[0][1].namespace, flows)
+
+
+def _native_cidr_cause(ctx: CheckContext, fam: int, flows: list[tuple[Any, Any, Any]]) -> bool:
+    setting = ctx.cilium.native_cidr_setting(fam)
+    snat = next(rw for rw in flows[0][2].rewrites if rw.kind == "SNAT")
+    return setting.loc is not None and setting.loc in snat.locs
+
+
+def drops_from_native_cidr(ctx: CheckContext, fam: int) -> tuple[list[str], list[Any]]:
+    """For NR002: evidence lines and locations of the flows a policy admits that its SNAT makes it drop."""
+    ev: list[str] = []
+    locs: list[Any] = []
+    for (f, _ns, _p, _hook, _cause), flows in sorted(snat_policy_drops(ctx).items(), key=lambda kv: kv[0]):
+        if f != fam or not _native_cidr_cause(ctx, fam, flows):
+            continue
+        src, dst, res = flows[0]
+        pairs = sorted({(s.key, d.key) for s, d, _ in flows})
+        ev.append(f"traced {src.key} ({src.node}) -> {res.dst.describe()}" + (f" port {res.port}" if res.port else "")
+                  + f": SNATed, then dropped on {res.where}: {res.why}")
+        if len(pairs) > 1:
+            ev.append(f"{len(pairs)} flow(s) the policies admit for the pods are dropped this way: "
+                      + ", ".join(f"{a} -> {b}" for a, b in pairs[:6]) + (" ..." if len(pairs) > 6 else ""))
+        locs.extend(res.locs)
+    return ev, locs
+
+
+def snat_policy_drops(ctx: CheckContext) -> dict[tuple[Any, ...], list[tuple[Any, Any, Any]]]:
+    """Flows a policy admits for the source pod that arrive SNATed and are dropped at ingress, grouped by
+    (family, namespace, policies, hook, cause); computed once per check run."""
+    cache = ctx.__dict__.setdefault("_snat_policy_drops", None)
+    if cache is not None:
+        return cache
+    groups: dict[tuple[Any, ...], list[tuple[Any, Any, Any]]] = {}
+    ctx.__dict__["_snat_policy_drops"] = groups
     snap = ctx.snap
     if not getattr(snap, "netpol", None) or not snap.cilium.present:
-        return
+        return groups
     from podpath.datapath import policy as pol
     from podpath.datapath import trace as tr
 
     ps = pol.policies(snap)
     protected = [e for e in ps.endpoints if not e.host_network and e.node and e.ips and ps.selecting(e, "ingress")]
     if not protected:
-        return
+        return groups
     tctx = tr._Ctx(snap)
     targets = _targets(snap, protected)
     sources = _sources(ps.endpoints)
-    groups: dict[tuple[Any, ...], list[tuple[Any, Any, Any]]] = {}
     traced = 0
     cut = False
     for fam in ctx.families():
@@ -68,8 +106,7 @@ def masquerade_breaks_policy(ctx: CheckContext) -> Iterator[Finding]:
     if cut:
         ctx.not_checked("flows from pods to policy-protected pods", f"only the first {MAX_TRACES} were traced "
                         "(podpath trace SNAPSHOT SRC DST traces any other)")
-    for (fam, ns, _policies, _hook, _cause_text), flows in sorted(groups.items(), key=lambda kv: kv[0]):
-        yield _finding(ctx, fam, ns, flows)
+    return groups
 
 
 def _finding(ctx: CheckContext, fam: int, ns: str, flows: list[tuple[Any, Any, Any]]) -> Finding:

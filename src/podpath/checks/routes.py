@@ -27,6 +27,17 @@ def _remote_pod_routes(ctx: CheckContext, fam: int) -> dict[str, list[tuple[Node
     return out
 
 
+def _forwarder(ctx: CheckContext) -> object | None:
+    """The simulated forwarding of the whole snapshot, when it holds routing daemons (a default gateway of the
+    snapshot that learns the pod CIDRs over BGP routes them: the default route is then enough)."""
+    snap = ctx.snap
+    if not snap.routers or not snap.has_control_plane:
+        return None
+    from podpath.routing.reach import Forwarder
+
+    return Forwarder(snap.simulate(), snap.control_plane().network)
+
+
 def _dump_families(host: Host) -> set[int]:
     return host.routes.families() if host.routes is not None else set()
 
@@ -69,11 +80,14 @@ def no_route_source(ctx: CheckContext) -> Iterator[Finding]:
         if dumps:
             missing: dict[str, list[str]] = defaultdict(list)
             via_default: dict[str, list[str]] = defaultdict(list)
+            fwd = _forwarder(ctx)
             for host, rows in dumps.items():
                 for node, cidr, route in rows:
                     if route is None:
                         missing[host].append(f"{cidr} ({node.name})")
                     elif route.dst.prefixlen == 0:
+                        if fwd is not None and fwd.delivered(host, cidr, node.name):
+                            continue  # the default gateway is in the snapshot and routes the pod CIDR (simulated)
                         via_default[host].append(f"{cidr} ({node.name}) -> {route.describe()}")
             for host in sorted(set(missing) | set(via_default)):
                 ev = list(base_ev)

@@ -375,12 +375,17 @@ def _bind_fix(ctx: CheckContext, rcv: Any, fam: int, pairs: list[tuple[Any, Any]
     if sp.daemon is Daemon.FRR:
         shared = getattr(getattr(pol, "route_map", None), "name", None)
         # pod prefixes and every shorter prefix covering one (the whole range, `le 64` aggregates)
-        inside = {(int(r.network_address), r.prefixlen) for r in set(ranges)}
-        cover = _supernets(ranges) - inside
-        net = ipaddress.ip_network
-        lines = [f"{kw} prefix-list PL_CLUSTER_PODS seq {5 * (i + 1)} permit {net((a, p))}"
-                 + (f" le {ranges[0].max_prefixlen}" if (a, p) in inside and p < ranges[0].max_prefixlen else "")
-                 for i, (a, p) in enumerate(sorted(inside | cover))]
+        memo = _compiler(ctx).memo  # the same for every receiver of the family: built once per check
+        key = ("SEC001 PL_CLUSTER_PODS", kw, tuple(ranges))
+        if key not in memo:
+            inside = {(int(r.network_address), r.prefixlen) for r in set(ranges)}
+            cover = _supernets(ranges) - inside
+            net = ipaddress.ip_network
+            memo[key] = [f"{kw} prefix-list PL_CLUSTER_PODS seq {5 * (i + 1)} permit {net((a, p))}"
+                         + (f" le {ranges[0].max_prefixlen}" if (a, p) in inside and p < ranges[0].max_prefixlen
+                            else "")
+                         for i, (a, p) in enumerate(sorted(inside | cover))]
+        lines = list(memo[key])
         for host, snd in nodes:
             own = [c.value for c in cluster.nodes[host].pod_cidrs_of(fam)]
             tag = host.upper().replace("-", "_")
@@ -436,11 +441,13 @@ def permit_covers_infrastructure(ctx: CheckContext) -> Iterable[Finding]:
     for (sid, peer_name, fam), pairs in sorted(_group(_receiving_ends(ctx)).items()):
         hits = []
         services = [s.value for s in cluster.service_subnets if s.value.version == fam]
-        infra = _infra_addresses(cluster, fam)
+        if ("SEC002 infra", fam) not in comp.memo:  # the same for every receiver of the family
+            comp.memo[("SEC002 infra", fam)] = _infra_addresses(cluster, fam)
+        infra = comp.memo[("SEC002 infra", fam)]
         by_host: dict[str, list[Any]] = {}
         for host, addr, _ in infra:
             by_host.setdefault(host, []).append(addr)
-        base: Any = None
+        base: Any = comp.memo.get(("SEC002 base", fam))  # one Space per family (_Compiler.space)
         for snd, rcv in sorted(pairs, key=lambda x: x[0].speaker.host):
             pol = rcv.peer.afs[fam].import_policy
             if pol is None:
@@ -456,6 +463,7 @@ def permit_covers_infrastructure(ctx: CheckContext) -> Iterable[Finding]:
                     base = base | (sp.addr_prefix(sp.addr_bits, net.supernet(new_prefix=lo)) & sp.length(">=", lo))
                 for s in services:
                     base = base | sp.prefix_within(s)
+                comp.memo[("SEC002 base", fam)] = base
             own = sp.false  # the sender's own addresses as host routes (its loopback) are its own
             for addr in by_host.get(snd.speaker.host, ()):
                 own = own | sp.prefix_is(ipaddress.ip_network(f"{addr}/{sp.width}"))

@@ -203,6 +203,13 @@ def translate(snap: object, fe: Frontend, client: str, client_node: str | None, 
                 locs=locs + [t.proxy_disabled.loc])
         return Translation(fe, cands[0] if cands else None, cands, "kube-proxy", node, scope, unknown=(
             "kube-proxy translates it in netfilter; podpath does not read kube-proxy's rules"), locs=locs)
+    if not cands and svc.selector and not any(es.namespace == svc.namespace and es.service == svc.name
+                                              for es in cl.endpoint_slices):
+        # the EndpointSlice controller writes a slice for every Service with a selector (empty when no pod is
+        # ready): none in the snapshot means it was not collected, not that there is no backend
+        return Translation(fe, None, [], hook, node, scope, unknown=(
+            f"the snapshot holds no EndpointSlice of Service {svc.namespace}/{svc.name}, so its backends are not "
+            f"known: add `kubectl get endpointslices -n {svc.namespace} -o yaml`"), locs=locs, notes=notes)
     if local:
         cands = [b for b in cands if b.node == node]
     if not cands:

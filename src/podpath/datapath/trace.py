@@ -535,7 +535,9 @@ class _Run:
             self.finish("dropped", where, f"{fe.describe()}: {t.drop}", *t.locs)
             return None
         b = t.backend
-        assert b is not None
+        if b is None:  # nothing known to translate to (e.g. kube-proxy, or no EndpointSlice in the snapshot)
+            self.finish("unknown", where, f"{fe.describe()}: {t.unknown or 'no backend known'}", *t.locs)
+            return None
         new = Packet(pkt.src, pkt.sport, b.address, b.port, pkt.proto)
         how = {"socket-lb": "socket-LB rewrites connect() to the backend: no packet carries the frontend",
                "bpf_lxc": "bpf_lxc DNATs the packet per packet (cil_from_container)",
@@ -770,6 +772,8 @@ class _Run:
                 return self.finish("dropped", nxt, f"routing loop through {nxt}")
             in_dev = self._in_dev(nxt, gw, pkt.dst, host)
             r.captures.append(Capture(nxt, in_dev, "in", pkt.text(), "before tc-ingress (pre-rev-NAT)"))
+            if in_dev and in_dev != "?":
+                self._mtu_hop(nxt, in_dev, gw or pkt.dst)  # a frame larger than the receiving interface's MTU is dropped
             if nxt in ctx.cl.nodes:
                 tunnel_inner = getattr(self, "_inner", None)
                 if tunnel_inner is not None and pkt.dst in {a.address for a in ctx.cl.nodes[nxt].addresses}:

@@ -119,8 +119,8 @@ def repair(snap: "Snapshot", report: "Report | None" = None, *, limit: int = MAX
         return out  # healthy (or only warnings): nothing to repair
     out.budget = trial_budget(snap, work)
     if out.budget < 1:
-        out.cut = (f"not run: {len(snap.cluster.hosts):,} hosts; each verification re-simulates the whole snapshot "
-                   f"and `podpath check` verifies at most {work:,} hosts' worth (`podpath fix` is not bounded)")
+        out.cut = (f"not run: {len(snap.cluster.hosts):,} hosts, and one verification re-simulates them all; "
+                   f"`podpath check` spends at most {work:,} host-verifications on it (`podpath fix` is not bounded)")
         return out
     base = Baseline(snap, report)
     out.errors = sorted(base.errors)

@@ -62,7 +62,8 @@ class BgpPeer:
     passive: bool = False
     shutdown: bool = False
     connects: bool = True  # initiates TCP connections (false for listen ranges)
-    port: int = 179
+    port: int = 179  # the TCP port this end connects to (FRR/BIRD `neighbor X port N`, Cilium transport.peerPort)
+    listen_port: int | None = None  # BIRD `local port N`: this protocol's listening port (None: the speaker's)
     afs: dict[int, PeerAf] = field(default_factory=dict)
     other_afs: tuple[str, ...] = ()  # activated families podpath does not simulate (l2vpn evpn, vpn...)
     description: str | None = None
@@ -113,6 +114,7 @@ class BgpOptions:
     cluster_id: str | None = None
     import_check: bool = True
     listens: bool = True  # has a BGP listening socket (Cilium: only with localPort)
+    listen_port: int | None = 179  # the port it listens on (FRR `bgpd -p`, Cilium localPort); None: not known
     accepts_received: bool = True  # Cilium >= 1.16: global import policy rejects every received path
     defaults_note: str = ""  # where the defaults came from (frr defaults profile / version)
 

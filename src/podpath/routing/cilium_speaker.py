@@ -19,6 +19,14 @@ from podpath.routing.builtin import AdvertiseSelected
 from podpath.routing.route import AsPath, Origin, Protocol, Route
 
 
+def _port(value: object) -> int | None:
+    """localPort as the agent's GoBGP gets it (no localPort: GoBGP runs with ListenPort -1, no listener)."""
+    try:
+        return int(value)  # type: ignore[call-overload,no-any-return]
+    except (TypeError, ValueError):
+        return None
+
+
 def cilium_speakers(instances: list[CiliumBgpInstance], cluster: Cluster, cilium: CiliumConfig) -> list[BgpSpeaker]:
     out = []
     v = cilium.version_minor
@@ -29,7 +37,8 @@ def cilium_speakers(instances: list[CiliumBgpInstance], cluster: Cluster, cilium
         rid = inst.router_id or (str(node.node_ip(4).address) if node.node_ip(4) else None)
         sp = BgpSpeaker(inst.node, Daemon.CILIUM, f"cilium:{inst.name}", inst.local_asn, inst.loc, router_id=rid,
                         version=cilium.version.value,
-                        options=BgpOptions(listens=inst.local_port is not None, accepts_received=v >= (1, 16),
+                        options=BgpOptions(listens=inst.local_port is not None, listen_port=_port(inst.local_port),
+                                           accepts_received=v >= (1, 16),
                                            defaults_note=f"Cilium {cilium.version.value}"))
         sp.installs_to_kernel = False
         # What this node can advertise: its pod CIDRs (PodCIDR), per family Cilium runs.

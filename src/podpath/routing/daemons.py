@@ -67,7 +67,8 @@ def import_path(sp: BgpSpeaker, end: SessionEnd, session: Session, wire: Route, 
                               f"{where}: AS path {wire.as_path} contains own AS {end.peer.local_as} (loop)",
                               end.peer.loc, route=wire)
     if end.ibgp and wire.originator_id is not None and sp.router_id and str(wire.originator_id) == sp.router_id:
-        return None, Decision(sp.id, "import", False, f"{where}: ORIGINATOR_ID is our router-id", end.peer.loc)
+        return None, Decision(sp.id, "import", False, f"{where}: ORIGINATOR_ID is our router-id", end.peer.loc,
+                              extra={"expected": "a reflected route returning to its originator"})
     cluster = sp.options.cluster_id or sp.router_id
     if cluster and any(str(c) == cluster for c in wire.cluster_list):
         return None, Decision(sp.id, "import", False, f"{where}: CLUSTER_LIST contains our cluster-id", end.peer.loc)
@@ -278,7 +279,8 @@ def _export_bird(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Ses
                  net: Network, cache: PolicyCache) -> tuple[Route | None, Decision]:
     where = end.label
     if path.peer_name == end.peer.name and not path.local:
-        return None, Decision(sp.id, "export", False, f"{where}: not sent back to the protocol it came from")
+        return None, Decision(sp.id, "export", False, f"{where}: not sent back to the protocol it came from",
+                              extra={"expected": "a route is never sent back to its source"})
     if path.ibgp and end.ibgp and not (path.from_rr_client or af.rr_client):
         return None, Decision(sp.id, "export", False, f"{where}: iBGP to iBGP needs an rr client on one side")
     if af.export_policy is None:

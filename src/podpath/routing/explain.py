@@ -41,8 +41,13 @@ class Explanation:
     def key_stop(self, host: str | None = None, speakers: dict[str, object] | None = None) -> Decision | None:
         """The decision most worth showing. At the host where the packet stops (if given): a kernel
         rejection, then an import rejection there; otherwise the first policy clause with a location,
-        else any rejection."""
-        stops = self.stops
+        else any rejection. A stop that always happens (a route not sent back to the protocol it came from)
+        explains no loss and is never the one shown."""
+        stops = [d for d in self.stops if "expected" not in d.extra]
+        if speakers is not None and self.owner is not None:
+            # the owner reaches its own pod CIDR through cilium_host: its kernel export of it loses nothing
+            stops = [d for d in stops if not (d.stage == "kernel" and
+                                               getattr(speakers.get(d.speaker), "host", None) == self.owner)]
         if host is not None and speakers is not None:
             here = [d for d in stops if getattr(speakers.get(d.speaker), "host", None) == host]
             for stage in ("kernel", "import"):

@@ -4,8 +4,10 @@ For every configured peer: find the host that owns the peer address, the speaker
 there whose configuration accepts us (a neighbor statement for our source address
 or a listen range containing it), then check the conditions each daemon enforces:
 AS numbers (incl. internal/external), a common address family, someone who
-initiates and someone who listens, single-hop reachability for eBGP, BIRD's refusal
-of host-scope neighbours (::1) without multihop, shutdown.
+initiates and someone who listens on the port it connects to, single-hop reachability
+for eBGP (FRR: no connection attempt to a peer off the connected networks, yet it accepts
+one, and its TTL-1 packets reach a peer one link away), BIRD's refusal of host-scope
+neighbours (::1) without multihop, shutdown.
 """
 
 from __future__ import annotations
@@ -274,30 +276,40 @@ def _connect_model(sp: BgpSpeaker, peer: BgpPeer, by_host: dict[str, list[BgpSpe
     ebgp = q.local_as != peer.local_as
     # Who opens the TCP connection, who listens? FRR opens none while next-hop tracking has no route to the
     # peer, and a default route counts only with `ip nht resolve-via-default` ("Waiting for NHT").
-    a_nht = _nht_waits(sp, net, addr)
-    b_nht = _nht_waits(t, net, src) if src is not None else ""
+    a_nht = _nht_waits(sp, net, addr) or _connected_check(sp, peer, addr, ebgp, net)
+    b_nht = (_nht_waits(t, net, src) or _connected_check(t, q, src, ebgp, net)) if src is not None else ""
     a_init = peer.connects and not peer.passive and not a_nht
     b_init = q.connects and not q.passive and q.address is not None and not b_nht
     a_listen = sp.options.listens
     b_listen = t.options.listens
-    if not ((a_init and b_listen) or (b_init and a_listen)):
+    # The initiator connects to its configured port; the other side must listen there.
+    a_port, b_port = _port_match(peer, t, q), _port_match(q, sp, peer)
+    if not ((a_init and b_listen and a_port) or (b_init and a_listen and b_port)):
         why = []
         if not a_init:
             why.append(f"{sp.id} does not initiate (" + (a_nht if a_nht and peer.connects and not peer.passive else
                                                          'passive' if peer.passive else 'listen range only') + ")")
         if not b_listen:
             why.append(f"{t.id} has no listening BGP socket")
+        elif a_init and a_port is not True:
+            why.append(_port_why(sp, peer, t, q, a_port))
         if not b_init:
             why.append(f"{t.id} does not initiate (" + (
                 b_nht if b_nht and q.connects and not q.passive and q.address is not None else
                 "passive" if q.passive else "dynamic neighbor from a listen range") + ")")
         if not a_listen:
             why.append(f"{sp.id} has no listening BGP socket")
-        return _down(a, "nobody can open the connection: " + "; ".join(why), b)
+        elif b_init and b_port is not True:
+            why.append(_port_why(t, q, sp, peer, b_port))
+        reason = "nobody can open the connection: " + "; ".join(why)
+        if (a_init and b_listen and a_port is None) or (b_init and a_listen and b_port is None):
+            return _unknown(Session(a, b, False), reason, "the BGP listening port", None,
+                            "the port each BGP daemon listens on (FRR `bgpd -p`, Cilium `localPort`)")
+        return _down(a, reason, b)
     a.single_hop, b.single_hop = _single_hop(sp, peer, ebgp), _single_hop(t, q, ebgp)
     single = a.single_hop or b.single_hop
-    for end, other_addr in ((a, addr), (b, src)):
-        reason = _hop_problem(end.speaker, end.peer, other_addr, ebgp, net)
+    for end, other_addr, other_host in ((a, addr, t.host), (b, src, sp.host)):
+        reason = _hop_problem(end.speaker, end.peer, other_addr, ebgp, net, other_host)
         if reason:
             return _down(a, reason, b)
     afs = tuple(sorted(set(peer.afs) & set(q.afs)))
@@ -316,6 +328,51 @@ def _connect_model(sp: BgpSpeaker, peer: BgpPeer, by_host: dict[str, list[BgpSpe
             s.af_problems[af] = (f"IPv{af} routes over an IPv{addr.version} session need an IPv{af} next hop: "
                                  f"enable extended next hop on both sides or give the session an IPv{af} address")
     return s
+
+
+def _listen_port(sp: BgpSpeaker, peer: BgpPeer) -> int | None:
+    """The TCP port `sp` accepts `peer`'s connections on: BIRD's per-protocol `local port`, else the
+    daemon's (FRR bgpd listens on 179 unless started with `-p`; Cilium's GoBGP on `localPort`)."""
+    return peer.listen_port if peer.listen_port is not None else sp.options.listen_port
+
+
+def _port_match(peer: BgpPeer, other: BgpSpeaker, other_peer: BgpPeer) -> bool | None:
+    """Does `peer`'s connection (to its `port`) reach the other side's listener? None: its port is not known."""
+    lp = _listen_port(other, other_peer)
+    return None if lp is None else lp == peer.port
+
+
+def _port_why(sp: BgpSpeaker, peer: BgpPeer, t: BgpSpeaker, q: BgpPeer, match: bool | None) -> str:
+    lp = _listen_port(t, q)
+    if match is None:
+        return f"{sp.id} connects to port {peer.port} ({peer.loc}); the port {t.id} listens on is not known"
+    where = f" (`local port` at {q.loc})" if q.listen_port is not None else (
+        " (localPort)" if t.daemon is Daemon.CILIUM else " (the daemon's default)")
+    return f"{sp.id} connects to port {peer.port} ({peer.loc}), {t.id} listens on port {lp}{where}"
+
+
+def _connected_check(sp: BgpSpeaker, peer: BgpPeer, remote: IPAddress, ebgp: bool, net: Network) -> str:
+    """Why FRR does not open a single-hop eBGP session (empty: it does): its peer's address is not on a
+    connected network, and without `disable-connected-check` bgpd never connects (it still accepts the
+    other side's connection: checked with FRR 8.4 in `podpath lab`)."""
+    if sp.daemon is not Daemon.FRR or peer.disable_connected_check or not _single_hop(sp, peer, ebgp):
+        return ""
+    host = net.host(sp.host)
+    if remote.is_loopback or remote in host.addresses or host.on_link(remote) is not None:
+        return ""
+    return (f"eBGP neighbor {remote} is not directly connected and has no ebgp-multihop or disable-connected-check "
+            f"({peer.loc}): bgpd does not connect")
+
+
+def _one_hop(net: Network, host: str, remote: IPAddress, remote_host: str) -> bool:
+    """Does a packet from `host` to `remote` cross no router (the route's gateway is on `remote_host`)?
+    A single-hop eBGP end sends with TTL 1: its packets reach only such a peer."""
+    h = net.host(host)
+    if remote.is_loopback or remote in h.addresses or h.on_link(remote) is not None:
+        return True
+    _, _, r = h.route_to(remote)
+    gw = getattr(r, "gateway", None)
+    return gw is not None and net.owner(gw, near=host) == remote_host
 
 
 def _nht_waits(sp: BgpSpeaker, net: Network, addr: IPAddress) -> str:
@@ -357,8 +414,9 @@ def _afs(p: BgpPeer) -> str:
     return ", ".join([f"ipv{a}" for a in sorted(p.afs)] + list(p.other_afs)) or "none"
 
 
-def _hop_problem(sp: BgpSpeaker, peer: BgpPeer, remote: IPAddress, ebgp: bool, net: Network) -> str:
-    """Single-hop rules per daemon for the end `sp` talking to `remote`."""
+def _hop_problem(sp: BgpSpeaker, peer: BgpPeer, remote: IPAddress, ebgp: bool, net: Network,
+                 remote_host: str | None = None) -> str:
+    """Single-hop rules per daemon for the end `sp` talking to `remote` (on `remote_host`)."""
     host = net.host(sp.host)
     if not _single_hop(sp, peer, ebgp) or peer.disable_connected_check:
         return ""
@@ -371,6 +429,10 @@ def _hop_problem(sp: BgpSpeaker, peer: BgpPeer, remote: IPAddress, ebgp: bool, n
                    f"({peer.loc}); add `multihop`"
         return ""
     if sp.daemon is Daemon.FRR:
+        # TTL 1 (no ebgp-multihop): the session works only when no router lies between (loopbacks of
+        # adjacent routers); who may then open it is decided by the connected check (_connected_check).
+        if remote_host is not None and _one_hop(net, sp.host, remote, remote_host):
+            return ""
         if host.on_link(remote) is None and not remote.is_loopback and remote not in host.addresses:
             return (f"{sp.id}: eBGP neighbor {remote} is not directly connected and has no ebgp-multihop "
                     f"({peer.loc})")
@@ -379,3 +441,17 @@ def _hop_problem(sp: BgpSpeaker, peer: BgpPeer, remote: IPAddress, ebgp: bool, n
         if host.on_link(remote) is None and not remote.is_loopback and remote not in host.addresses:
             return (f"{sp.id}: eBGP peer {remote} is not directly connected and ebgpMultihop is 1 ({peer.loc})")
     return ""
+
+
+def wrong_ports(s: Session) -> list[tuple[SessionEnd, SessionEnd, int]]:
+    """(end, other end, the port the other listens on) for each end of a down session that would open the
+    connection but connects to a port its peer does not listen on: what a port repair changes."""
+    if s.up or s.b is None:
+        return []
+    out = []
+    for me, other in ((s.a, s.b), (s.b, s.a)):
+        lp = _listen_port(other.speaker, other.peer)
+        if (me.peer.connects and not me.peer.passive and me.peer.address is not None
+                and other.speaker.options.listens and lp is not None and lp != me.peer.port):
+            out.append((me, other, lp))
+    return out

@@ -48,7 +48,13 @@ def _bdd_manager() -> Any:
     finally:
         if hide and sys.modules.get("networkx", 0) is None:
             del sys.modules["networkx"]
-    b = BDD()
+    # CUDD sizes its tables for 1 GiB and a 256k-slot cache by default: ~4 ms to set up and tear down per
+    # manager, and a check makes one per Space. Small initial sizes change no result (the cache grows on
+    # demand); benchmarks/README.md, Stop 10.
+    try:
+        b = BDD(memory_estimate=1 << 26, initial_cache_size=1 << 12)
+    except TypeError:  # pragma: no cover - dd.autoref takes no sizes
+        b = BDD()
     b.configure(reordering=False)  # the declared order (length, address MSB first, atoms) suits prefixes
     return b
 

@@ -131,7 +131,8 @@ def _peer(p: BgpProtocol, chans: dict[int, Channel], pol: Any) -> BgpPeer:
     peer = BgpPeer(p.name, p.neighbor_loc or p.loc, p.local_as or 0, p.neighbor, listen_range=p.neighbor_range,
                    interface=p.interface, remote_as=p.remote_as(), remote_as_mode=mode,
                    local_address=p.local_address or p.source_address, multihop=mh or None, passive=p.passive,
-                   connects=p.neighbor_range is None, port=p.neighbor_port or 179, description=p.description)
+                   connects=p.neighbor_range is None, port=p.neighbor_port or 179, listen_port=p.local_port,
+                   description=p.description)
     allowas = _UNLIMITED if p.allow_local_as < 0 else p.allow_local_as
     for fam, ch in chans.items():
         nh_self = {"on": "self", "ibgp": "ibgp", "ebgp": "ebgp"}.get(ch.next_hop_self or "")

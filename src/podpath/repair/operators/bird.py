@@ -20,6 +20,7 @@ from podpath.repair.candidates import Candidate, RepairContext, operator
 from podpath.repair.edit import Patch, TextEdit
 from podpath.routing.bgp import Daemon
 from podpath.routing.route import IPNetwork
+from podpath.routing.sessions import wrong_ports
 
 # --- evidence shared by the operators (cached in RepairContext.extra) ----------------------------------------
 
@@ -650,6 +651,7 @@ def passive(ctx: RepairContext) -> Iterator[Candidate]:
             edit = (TextEdit.delete_line(opt.loc.file, opt.loc.line, line) if not rest or rest.startswith("#")
                     else TextEdit.replace_line(opt.loc.file, opt.loc.line, line,
                                                line[: m.start()] + "passive off;" + line[m.end():]))
+            wrong = any(w[0] is other for w in wrong_ports(s))
             inherited = p.end is not None and not (p.loc.file == opt.loc.file and p.loc.line <= opt.loc.line
                                                    <= p.end.line)
             yield Candidate(
@@ -659,7 +661,8 @@ def passive(ctx: RepairContext) -> Iterator[Candidate]:
                          f"remove `passive on` there."),
                 fix=f"remove `passive on;` at {opt.loc.file}:{opt.loc.line}"
                     + (f" (template {p.template}: every protocol from it becomes active)" if inherited else ""),
-                locations=(opt.loc,), intent=2 if inherited else 3,
+                # a peer that does connect, to a port nobody listens on, says `passive` is meant
+                locations=(opt.loc,), intent=1 if wrong else 2 if inherited else 3,
                 evidence=(s.reason,))
 
 
@@ -735,3 +738,36 @@ def next_hop_self(ctx: RepairContext) -> Iterator[Candidate]:
                          "each."),
                 fix="add `next hop self;` in " + ", ".join(files[:4]) + (" and more" if len(files) > 4 else ""),
                 locations=tuple(Loc(e.file, e.line, 1) for e in per_file.values()), intent=2)
+
+
+@operator("bird.neighbor-port")
+def neighbor_port(ctx: RepairContext) -> Iterator[Candidate]:
+    """A BIRD protocol connects to a port its peer does not listen on (`neighbor ADDR port N`, or none while
+    the peer listens elsewhere): write the port the peer listens on in the `neighbor` statement."""
+    for s in _down_sessions(ctx):
+        for me, other, listen in wrong_ports(s):
+            got = _bird_proto(ctx, me)
+            if got is None:
+                continue
+            cfg, p = got
+            loc = p.neighbor_loc
+            if loc is None:
+                continue
+            line = ctx.line(loc.file, loc.line)
+            start = max(loc.col - 1, 0)
+            m = re.compile(r"\bneighbor\s+(\S+?)(\s+port\s+(\d+))?(?=[\s;])").search(line, start)
+            if m is None:
+                continue
+            if m.group(3) is not None:
+                new = line[: m.start(3)] + str(listen) + line[m.end(3):]
+                was, intent = m.group(3), 3 if _edit_distance(m.group(3), str(listen)) <= 2 else 2
+            else:
+                new = line[: m.end(1)] + f" port {listen}" + line[m.end(1):]
+                was, intent = "179 (the default)", 2
+            yield Candidate(
+                "bird.neighbor-port", Patch([TextEdit.replace_line(loc.file, loc.line, line, new)]),
+                mistake=(f"protocol {p.name} ({loc.file}:{loc.line}) connects to port {was} of {m.group(1)}, but {other.speaker.id} listens "
+                         f"on port {listen} ({other.peer.loc.file}:{other.peer.loc.line}) and does not connect "
+                         f"itself, so the session never comes up; write `port {listen}` in its `neighbor` statement."),
+                fix=f"neighbor {m.group(1)} port {listen} at {loc.file}:{loc.line}", locations=(loc,), intent=intent,
+                evidence=(s.reason,))

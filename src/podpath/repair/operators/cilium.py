@@ -455,3 +455,45 @@ def native_routing_cidr(ctx: RepairContext) -> Iterator[Candidate]:
                      f"across nodes; write {fixed}, the smallest prefix holding both."),
             fix=f"{name}: {fixed} at {setting.loc.file}:{setting.loc.line}", locations=(setting.loc,), intent=3,
             evidence=tuple(f"pod CIDR {n} is outside {native}" for n in widest[:4]))
+
+
+@operator("cilium.peer-port")
+def peer_port(ctx: RepairContext) -> Iterator[Candidate]:
+    """Sessions from Cilium down because the PeerConfig's `transport.peerPort` is not the port the router listens
+    on (and the router cannot connect back: Cilium has no listener without localPort): write that port."""
+    from podpath.routing.sessions import wrong_ports
+
+    if not ctx.snap.has_control_plane:
+        return
+    by_loc: dict[Loc, tuple[Any, set[int], list[str]]] = {}
+    for s in ctx.snap.simulate().sessions:
+        if s.unknown:
+            continue
+        for me, other, listen in wrong_ports(s):
+            if me.speaker.daemon is not Daemon.CILIUM:
+                continue
+            pm = _peer_map(ctx, me.peer.loc)
+            ref = (pm.get("peerConfigRef") or {}).get("name") if isinstance(pm, dict) else None
+            for obj, file, _ in _objects(ctx, "CiliumBGPPeerConfig"):
+                tr = (obj.get("spec") or {}).get("transport")
+                if _name(obj) != ref or not isinstance(tr, dict) or "peerPort" not in tr:
+                    continue
+                vl = value_loc(tr, "peerPort", file)
+                entry = by_loc.setdefault(vl, (obj, set(), []))
+                entry[1].add(listen)
+                entry[2].append(f"{me.speaker.id} -> {other.speaker.id}: listens on {listen}")
+    for vl, (obj, ports, ev) in sorted(by_loc.items()):
+        if len(ports) != 1:
+            continue  # one PeerConfig serves routers listening on different ports: no single value fixes it
+        listen = next(iter(ports))
+        e = replace_scalar(ctx, vl, str(listen))
+        if e is None:
+            continue
+        was = str((obj.get("spec") or {}).get("transport", {}).get("peerPort"))
+        yield Candidate(
+            "cilium.peer-port", Patch([e]),
+            mistake=(f"CiliumBGPPeerConfig {_name(obj)} ({vl.file}:{vl.line}) connects to port {was}, but the "
+                     f"router listens on port {listen}, and Cilium (no localPort) accepts no connection, so the "
+                     f"session never comes up; write `peerPort: {listen}`."),
+            fix=f"peerPort: {listen} at {vl.file}:{vl.line}", locations=(vl,),
+            intent=3 if _edit_distance(was, str(listen)) <= 2 else 2, evidence=tuple(sorted(ev)[:4]))

@@ -34,7 +34,7 @@ from podpath.routing.policy import Direction, PolicyContext
 from podpath.routing.reach import Forwarder
 from podpath.routing.rib import Decision
 from podpath.routing.route import IPNetwork, Route
-from podpath.routing.sessions import Session, SessionEnd, _hop_problem
+from podpath.routing.sessions import Session, SessionEnd, _hop_problem, wrong_ports
 
 _AF = {4: AfKey("ipv4", "unicast"), 6: AfKey("ipv6", "unicast")}
 
@@ -840,11 +840,14 @@ def passive(ctx: RepairContext) -> Iterator[Candidate]:
             if loc is None or "passive" not in old:
                 continue
             who = f"{other.speaker.id} does not connect either" if other is not None else "nobody else connects"
+            wrong = any(w[0] is other for w in wrong_ports(s))
             yield Candidate("frr.passive", Patch([TextEdit.delete_line(loc.file, loc.line, old)]),
                             f"neighbor {n.name} on {me.speaker.host} is passive and {who}: remove `{old.strip()}`",
                             f"delete `{old.strip()}` ({_where(loc)})", (loc,),
-                            # a peer-group's `passive` also serves its other members, which may work as meant
-                            intent=20 if old.split()[1] == n.name else 16, evidence=(s.reason,))
+                            # a peer-group's `passive` also serves its other members, which may work as meant;
+                            # a peer that does connect, to a port nobody listens on, says `passive` is meant
+                            intent=(20 if old.split()[1] == n.name else 16) - (12 if wrong else 0),
+                            evidence=(s.reason,))
 
 
 @operator("frr.ebgp-multihop")
@@ -1115,3 +1118,41 @@ def neighbor_address(ctx: RepairContext) -> Iterator[Candidate]:
                                 f"{src}: write neighbor {src}", f"neighbor {n.name} -> {src} in {cfg.file}",  # type: ignore[union-attr]
                                 (n.loc,), intent=max(5, 25 - 5 * dist), evidence=(s.reason,))
 
+
+
+@operator("frr.neighbor-port")
+def neighbor_port(ctx: RepairContext) -> Iterator[Candidate]:
+    """The FRR neighbor connects to a port its peer does not listen on (`neighbor X port N`, or none while the
+    peer listens elsewhere): write the port the peer listens on."""
+    ev = evidence(ctx)
+    for s in _down_sessions(ctx, ev):
+        for me, other, listen in wrong_ports(s):
+            if me.speaker.daemon is not Daemon.FRR:
+                continue
+            cfg = ev.configs.get(me.speaker.config_file or "")
+            got = _neighbor(cfg, me.speaker, me) if cfg is not None else None
+            if got is None:
+                continue
+            inst, n, eff = got
+            loc = eff.locs.get("port")
+            old = _line(ctx, loc)
+            m = re.match(r"^(\s*neighbor\s+(\S+)\s+port\s+)(\d+)(.*)$", old)
+            if loc is not None and m is not None:
+                new = f"{m.group(1)}{listen}{m.group(4)}"
+                patch = Patch([TextEdit.replace_line(loc.file, loc.line, old, new)])
+                target, anchor, was = m.group(2), loc, m.group(3)
+                intent = max(5, 22 - 3 * _edit_distance(m.group(3), str(listen)))
+            else:
+                anchor = eff.locs.get("remote_as") or n.loc
+                line = _line(ctx, anchor)
+                if not line:
+                    continue
+                target = line.split()[1] if line.split()[:1] == ["neighbor"] else n.name
+                new = f"{_indent(line) or ' '}neighbor {target} port {listen}"
+                patch = Patch([TextEdit.insert_after(anchor.file, anchor.line, new)])
+                was, intent = "179 (the default)", 12
+            yield Candidate("frr.neighbor-port", patch,
+                            f"neighbor {n.name} on {me.speaker.host} connects to port {was}, but {other.speaker.id} "
+                            f"listens on port {listen} ({_where(other.peer.loc)}) and does not connect itself: write "
+                            f"`neighbor {target} port {listen}`",
+                            f"`{new.strip()}` ({_where(anchor)})", (anchor,), intent=intent, evidence=(s.reason,))
