@@ -269,12 +269,36 @@ def outcome_unknown(ctx: CheckContext) -> Iterator[Finding]:
         ev += [f"{src} -> {prefix} ({dst})" for _, src, dst, prefix in ps[:8]]
         if len(ps) > 8:
             ev.append(f"... and {len(ps) - 8} more (source, pod CIDR) pairs")
+        ev += _bgp_losses_behind(snap, res, ps)
         subject = "-".join(cause.replace("`", "").split())[:160]
         yield ctx.finding(subject, f"{' and '.join(what)} depend on {cause}: podpath cannot tell whether "
                           f"{'they work' if len(ss) + len(ps) > 1 else 'it works'}.",
                           locations=[loc] + [s.a.peer.loc for s in ss[:3]],  # type: ignore[list-item, attr-defined]
                           severity="warning" if loc is not None else "info", evidence=ev,
                           fix=Fix(f"To settle it, add {settle}" if settle else "See `podpath sessions`"))
+
+
+def _bgp_losses_behind(snap: object, res: object, ps: list[tuple[int, str, str, object]]) -> list[str]:
+    """For pairs left to a gateway podpath does not have: where the source node's own routing daemon (BIRD/FRR,
+    whose job is to learn the pod routes) loses the route. Still unknown (the gateway may route it), but the
+    decision is a likely mistake of its own, at its file:line."""
+    speakers = res.speakers  # type: ignore[attr-defined]
+    with_daemon = {sp.host for sp in speakers.values() if sp.daemon is not Daemon.CILIUM}
+    pairs = [(src, prefix) for _, src, _, prefix in ps if src in with_daemon]
+    if not pairs:
+        return []
+    explained = explain_many(snap, sorted({p for _, p in pairs}, key=str), hosts=False)  # type: ignore[arg-type]
+    srcs: dict[object, list[str]] = defaultdict(list)
+    for src, prefix in pairs:
+        srcs[prefix].append(src)
+    out: list[str] = []
+    for prefix, hosts in list(srcs.items())[:4]:
+        stop = explained[prefix].key_stop(hosts[0], speakers)  # type: ignore[index]
+        if stop is not None:
+            out.append(f"the routing daemons of {', '.join(sorted(set(hosts)))} get no BGP route to {prefix}: it is "
+                       f"lost at {stop.speaker}: {stop.text}"
+                       + (f" ({stop.loc})" if stop.loc and str(stop.loc) not in stop.text else ""))
+    return out
 
 
 @dataclass(frozen=True)

@@ -374,17 +374,19 @@ def _bind_fix(ctx: CheckContext, rcv: Any, fam: int, pairs: list[tuple[Any, Any]
     rest = f"! ... and the same for the other {len(every) - len(nodes)} nodes" if len(every) > len(nodes) else None
     if sp.daemon is Daemon.FRR:
         shared = getattr(getattr(pol, "route_map", None), "name", None)
-        # pod prefixes and every shorter prefix covering one (the whole range, `le 64` aggregates)
+        # the smallest prefix covering the cluster's pod ranges, with everything inside it (`le`), and the
+        # shorter prefixes covering it: bounded by the address length, never one entry per node
         memo = _compiler(ctx).memo  # the same for every receiver of the family: built once per check
         key = ("SEC001 PL_CLUSTER_PODS", kw, tuple(ranges))
         if key not in memo:
-            inside = {(int(r.network_address), r.prefixlen) for r in set(ranges)}
-            cover = _supernets(ranges) - inside
+            from podpath.checks.base import covering_prefix
+
+            cover = covering_prefix(sorted(set(ranges), key=lambda n: (int(n.network_address), n.prefixlen)))
             net = ipaddress.ip_network
+            entries = sorted(_supernets([cover]) | {(int(cover.network_address), cover.prefixlen)})
             memo[key] = [f"{kw} prefix-list PL_CLUSTER_PODS seq {5 * (i + 1)} permit {net((a, p))}"
-                         + (f" le {ranges[0].max_prefixlen}" if (a, p) in inside and p < ranges[0].max_prefixlen
-                            else "")
-                         for i, (a, p) in enumerate(sorted(inside | cover))]
+                         + (f" le {cover.max_prefixlen}" if p == cover.prefixlen and p < cover.max_prefixlen else "")
+                         for i, (a, p) in enumerate(entries)]
         lines = list(memo[key])
         for host, snd in nodes:
             own = [c.value for c in cluster.nodes[host].pod_cidrs_of(fam)]
