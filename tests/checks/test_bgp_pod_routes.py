@@ -214,3 +214,20 @@ def test_bgp002_names_the_down_session_not_a_route_never_sent_back(make_snapshot
     assert "not sent back" not in f.message and "ORIGINATOR_ID" not in f.message
     assert "n2/bird -> 10.0.0.1" in f.message and "is down" in f.message and "BGP001" in f.message
     assert f.locations[0].file == "bird/n2.conf"
+
+
+def test_bgp006_behind_an_outside_gateway_still_names_where_bgp_loses_the_route(make_snapshot):
+    # no route-reflector-client: the RR cannot pass one node's pod CIDR to the other. The nodes' default
+    # gateway is outside the snapshot, so the pairs stay unknown, but the evidence says where BGP lost them.
+    files = {"values.yaml": "routingMode: native\nipv4NativeRoutingCIDR: 10.244.0.0/16\nipv6:\n  enabled: false\n",
+             "nodes.yaml": RR_NODES, "rr.conf": RR.replace("  neighbor NODES route-reflector-client\n", ""),
+             "bird/n1.conf": _rr_node_bird(1), "bird/n2.conf": _rr_node_bird(2),
+             "podpath.yaml": "hosts:\n  rr: {role: router, files: [rr.conf]}\n"
+                             "  n1: {interfaces: {eth0: {addresses: [10.0.0.11/24]}}, routes: [default via 10.0.0.254]}\n"
+                             "  n2: {interfaces: {eth0: {addresses: [10.0.0.12/24]}}, routes: [default via 10.0.0.254]}\n"}
+    snap = make_snapshot(files)
+    assert findings(snap, "BGP002") == []
+    [f] = findings(snap, "BGP006")
+    assert "gateway 10.0.0.254" in f.message
+    assert any("get no BGP route to 10.244.1.0/24" in e and "route-reflector client" in e and "rr.conf:" in e
+               for e in f.evidence)
