@@ -47,3 +47,23 @@ def test_resolve_rules() -> None:
         resolve_rules(["BGP07"])
     with pytest.raises(UnknownRule):
         podpath.load(DATA / "two-stable-outcomes").check(["NOPE"])
+
+
+def test_a_rule_that_fails_is_not_checked_not_a_traceback(monkeypatch) -> None:
+    """A defect in one rule becomes a NOT CHECKED entry; the other rules still run."""
+    from pathlib import Path
+
+    import podpath
+    from podpath.checks.base import RULES
+
+    def boom(ctx):  # type: ignore[no-untyped-def]
+        raise ValueError("synthetic defect")
+        yield  # pragma: no cover
+
+    from dataclasses import replace
+
+    monkeypatch.setitem(RULES, "MQ003", replace(RULES["MQ003"], func=boom))
+    ex = Path(__file__).resolve().parents[2] / "examples" / "seed000-ipv6-native-cidr" / "broken"
+    report = podpath.load(ex).check(["MQ003", "NR002"])
+    assert [f.rule for f in report.findings] == ["NR002"]
+    assert any(n.rule == "MQ003" and "internal error" in n.why for n in report.not_checked) and not report.complete

@@ -287,5 +287,9 @@ def run_rules(snap: "Snapshot", only: list[str] | None = None, ctx: CheckContext
         if wanted is not None and rid not in wanted:
             continue
         ctx._rule = r
-        yield from r.func(ctx)
+        try:
+            yield from r.func(ctx)
+        except Exception as exc:  # a defect in one rule must not become a traceback or hide the other rules
+            ctx.not_checked(f"rule {rid} ({r.name})", f"podpath internal error ({type(exc).__name__}: {exc}); "
+                            "the rule stopped here, please report it with the snapshot")
     ctx._rule = None

@@ -56,6 +56,11 @@ def _bdd_manager() -> Any:
     except TypeError:  # pragma: no cover - dd.autoref takes no sizes
         b = BDD()
     b.configure(reordering=False)  # the declared order (length, address MSB first, atoms) suits prefixes
+    import logging
+
+    # dd logs "Missing bits" when an example leaves variables free (podpath picks them on purpose): not a
+    # message for the user's terminal
+    logging.getLogger("dd").setLevel(logging.ERROR)
     return b
 
 from podpath.diagnostics import Loc
