@@ -18,7 +18,6 @@ markers), and the markers are removed before the daemon's reader sees the text."
 
 from __future__ import annotations
 
-import configparser
 import ipaddress
 import json
 import posixpath

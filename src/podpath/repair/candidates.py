@@ -67,3 +67,14 @@ def operator(name: str) -> Callable[[Operator], Operator]:
         return func
 
     return deco
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: how near a written value (community, label, AS) is to the one meant."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]

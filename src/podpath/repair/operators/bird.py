@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator
 from podpath.diagnostics import Diagnostics, Loc
 from podpath.readers.bird import ast as A
 from podpath.readers.bird.model import BgpProtocol, BirdConfig, FilterSpec, KernelProtocol
-from podpath.repair.candidates import Candidate, RepairContext, operator
+from podpath.repair.candidates import Candidate, RepairContext, operator, edit_distance
 from podpath.repair.edit import Patch, TextEdit
 from podpath.routing.bgp import Daemon
 from podpath.routing.route import IPNetwork
@@ -310,16 +310,6 @@ def _literal_tuples(n: Any) -> list[tuple[Any, tuple[int, ...]]]:
     return out
 
 
-def _edit_distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
-
-
 def _tuple_regex(vals: tuple[int, ...]) -> re.Pattern[str]:
     return re.compile(r"\(\s*" + r"\s*,\s*".join(f"({v})" for v in vals) + r"\s*\)")
 
@@ -345,7 +335,7 @@ def community_value(ctx: RepairContext) -> Iterator[Candidate]:
                 for c in carried:
                     if len(c) != len(vals):
                         continue
-                    dist = _edit_distance(":".join(map(str, vals)), ":".join(map(str, c)))
+                    dist = edit_distance(":".join(map(str, vals)), ":".join(map(str, c)))
                     perm = sorted(c) == sorted(vals)
                     if perm or dist <= 2:
                         score = (0 if perm else 1, dist)
@@ -568,7 +558,7 @@ def neighbor_as(ctx: RepairContext) -> Iterator[Candidate]:
             if m is None or int(m.group(1)) != p.neighbor_as:
                 continue
             new = line[: m.start(1)] + str(their) + line[m.end(1):]
-            near = _edit_distance(str(p.neighbor_as), str(their)) <= 2
+            near = edit_distance(str(p.neighbor_as), str(their)) <= 2
             yield Candidate(
                 "bird.neighbor-as", Patch([TextEdit.replace_line(loc.file, loc.line, line, new)]),
                 mistake=(f"protocol {p.name} ({loc.file}:{loc.line}) expects AS {p.neighbor_as} for "
@@ -760,7 +750,7 @@ def neighbor_port(ctx: RepairContext) -> Iterator[Candidate]:
                 continue
             if m.group(3) is not None:
                 new = line[: m.start(3)] + str(listen) + line[m.end(3):]
-                was, intent = m.group(3), 3 if _edit_distance(m.group(3), str(listen)) <= 2 else 2
+                was, intent = m.group(3), 3 if edit_distance(m.group(3), str(listen)) <= 2 else 2
             else:
                 new = line[: m.end(1)] + f" port {listen}" + line[m.end(1):]
                 was, intent = "179 (the default)", 2

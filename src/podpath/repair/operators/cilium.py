@@ -14,7 +14,8 @@ from podpath.diagnostics import Loc
 from podpath.readers.yamlsrc import item_loc, key_loc, value_loc
 from podpath.repair.candidates import Candidate, RepairContext, operator
 from podpath.repair.edit import Patch, TextEdit
-from podpath.repair.operators.bird import _edit_distance, _shown, lost_pod_routes
+from podpath.repair.candidates import edit_distance
+from podpath.repair.operators.bird import _shown, lost_pod_routes
 from podpath.routing.bgp import Daemon
 
 _SCALAR = re.compile(r"\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<plain>[^\s#,}\]]+)")
@@ -93,7 +94,7 @@ def _norm(s: str) -> str:
 
 
 def _near(a: str, b: str) -> bool:
-    return a != b and (_norm(a) == _norm(b) or _edit_distance(a, b) <= max(2, min(len(a), len(b)) // 4))
+    return a != b and (_norm(a) == _norm(b) or edit_distance(a, b) <= max(2, min(len(a), len(b)) // 4))
 
 
 def _adv_kinds(adv: Any) -> set[str]:
@@ -190,7 +191,7 @@ def advertisement_label(ctx: RepairContext) -> Iterator[Candidate]:
                                 + (f" ({'; '.join(why_adv)})" if why_adv else "") + ".",
                         fix=f"matchLabels `{theirs}` at {loc.file}:{loc.line}", locations=(loc,),
                         intent=2 + int(votes_adv > votes_sel) - int(votes_sel > votes_adv),
-                        evidence=(f"`{shown}` and `{theirs}` differ by {_edit_distance(shown, theirs)} character(s)",))
+                        evidence=(f"`{shown}` and `{theirs}` differ by {edit_distance(shown, theirs)} character(s)",))
                 # side 2: the advertisement takes the selector's label
                 labels = _labels(adv)
                 loc2 = value_loc(labels, hk, afile) if what == "value" else key_loc(labels, hk, afile)
@@ -202,7 +203,7 @@ def advertisement_label(ctx: RepairContext) -> Iterator[Candidate]:
                                 + (f" ({'; '.join(why_sel)})" if why_sel else "") + ".",
                         fix=f"label `{shown}` at {loc2.file}:{loc2.line}", locations=(loc2,),
                         intent=1 + int(votes_sel > votes_adv) - int(votes_adv > votes_sel),
-                        evidence=(f"`{shown}` and `{theirs}` differ by {_edit_distance(shown, theirs)} character(s)",))
+                        evidence=(f"`{shown}` and `{theirs}` differ by {edit_distance(shown, theirs)} character(s)",))
 
 
 # --- a ClusterConfig's nodeSelector leaves out nodes that hold pods ---------------------------------------------------
@@ -496,4 +497,4 @@ def peer_port(ctx: RepairContext) -> Iterator[Candidate]:
                      f"router listens on port {listen}, and Cilium (no localPort) accepts no connection, so the "
                      f"session never comes up; write `peerPort: {listen}`."),
             fix=f"peerPort: {listen} at {vl.file}:{vl.line}", locations=(vl,),
-            intent=3 if _edit_distance(was, str(listen)) <= 2 else 2, evidence=tuple(sorted(ev)[:4]))
+            intent=3 if edit_distance(was, str(listen)) <= 2 else 2, evidence=tuple(sorted(ev)[:4]))

@@ -26,7 +26,7 @@ from podpath.readers.frr.model import (
     RouteMapClause,
 )
 from podpath.readers.frr.policy import NeighborPolicy, RouteMapPolicy, _match_clause, _Run, prefix_list_apply
-from podpath.repair.candidates import Candidate, RepairContext
+from podpath.repair.candidates import Candidate, RepairContext, edit_distance
 from podpath.repair.candidates import operator as _register
 from podpath.repair.edit import Patch, TextEdit
 from podpath.routing.bgp import BgpSpeaker, Daemon
@@ -201,16 +201,6 @@ def _where(loc: Loc) -> str:
     return f"{loc.file}:{loc.line}"
 
 
-def _edit_distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
-
-
 def _frr_blocks(text: str) -> list[tuple[int, int, str]]:
     """(first line, last line, header) of each top-level block (`router bgp`, `address-family`...) in a file."""
     out = []
@@ -369,7 +359,7 @@ def _near(want: str, have: str) -> tuple[int, str] | None:
     wf, hf = want.split(":"), have.split(":")
     if len(wf) == len(hf) and sorted(wf) == sorted(hf):
         return 40, "the same fields in another order"
-    d = _edit_distance(want, have)
+    d = edit_distance(want, have)
     if d <= 2 and len(wf) == len(hf):
         return 30 - 5 * d, f"{d} character(s) apart"
     return None
@@ -811,7 +801,7 @@ def remote_as(ctx: RepairContext) -> Iterator[Candidate]:
             if loc is None or m is None:
                 continue
             new = f"{m.group(1)}{real}{m.group(3)}"
-            dist = _edit_distance(m.group(2), str(real))
+            dist = edit_distance(m.group(2), str(real))
             who = old.split()[1] if old.split()[1] == n.name else f"{old.split()[1]} (peer-group of {n.name})"
             yield Candidate("frr.remote-as", Patch([TextEdit.replace_line(loc.file, loc.line, old, new)]),
                             f"neighbor {who} on {me.speaker.host} expects AS {m.group(2)}, but "
@@ -1098,7 +1088,7 @@ def neighbor_address(ctx: RepairContext) -> Iterator[Candidate]:
                     continue
                 if (sp.id, str(n.address)) in up_addrs:
                     continue
-                dist = _edit_distance(str(n.address), src)
+                dist = edit_distance(str(n.address), src)
                 if dist > 3:
                     continue
                 key = (cfg.file, n.name, src)  # type: ignore[union-attr]
@@ -1141,7 +1131,7 @@ def neighbor_port(ctx: RepairContext) -> Iterator[Candidate]:
                 new = f"{m.group(1)}{listen}{m.group(4)}"
                 patch = Patch([TextEdit.replace_line(loc.file, loc.line, old, new)])
                 target, anchor, was = m.group(2), loc, m.group(3)
-                intent = max(5, 22 - 3 * _edit_distance(m.group(3), str(listen)))
+                intent = max(5, 22 - 3 * edit_distance(m.group(3), str(listen)))
             else:
                 anchor = eff.locs.get("remote_as") or n.loc
                 line = _line(ctx, anchor)
