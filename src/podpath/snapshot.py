@@ -267,6 +267,7 @@ class _Loader:
         self._k_docs: dict[str, list[Any]] = {}  # documents of those files, kept for the build
         self._k_all: list[Any] = []
         self._templates: list[tuple[str, str]] = []  # Jinja2/Ansible templates: (shown name, text)
+        self._ahead: dict[str, str] = {}  # texts read by a look-ahead, for the real read
 
     # --- discovery ------------------------------------------------------------------
     def display(self, p: Path) -> str:
@@ -644,13 +645,18 @@ class _Loader:
     def _raw_text(self, p: Path, name: str, quiet: bool = False) -> str | None:
         """The file's text, or None with a diagnostic: only regular files are opened (a FIFO would block, a
         device never end), at most MAX_FILE_BYTES are read, and the bytes must be text."""
-        if quiet:  # a look ahead (postBuild variables): no diagnostics, the real read reports
+        if quiet:  # a look ahead (postBuild variables, kustomizations): no diagnostics, the real read reports
             saved_diags, saved_unread = self.diags, list(self.snap.unread)
             self.diags = Diagnostics()
             try:
-                return self._raw_text(p, name)
+                text = self._raw_text(p, name)
+                if text is not None and not len(self.diags):
+                    self._ahead[name] = text  # the real read takes it from here: each file is read once
+                return text
             finally:
                 self.diags, self.snap.unread = saved_diags, saved_unread
+        if name in self._ahead:
+            return self._ahead.pop(name)
         if name in self.overlay:
             self.snap.texts[name] = self.overlay[name]
             return self.overlay[name]

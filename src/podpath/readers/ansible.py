@@ -258,7 +258,6 @@ def unmark(rendered: str) -> tuple[str, list[int]]:
     last = 1
     for raw in rendered.split("\n"):
         best = None
-        pos = 0
         for m in _MARK.finditer(raw):
             after = raw[m.end():]
             nxt = _MARK.search(after)
@@ -266,8 +265,6 @@ def unmark(rendered: str) -> tuple[str, list[int]]:
             if best is None or seg.strip():
                 best = int(m.group(1))
             last = int(m.group(1))
-            pos = m.end()
-        del pos
         lines.append(_MARK.sub("", raw))
         origin.append(best if best is not None else last)
     return "\n".join(lines), origin

@@ -28,8 +28,8 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from podpath.diagnostics import Diagnostics, Loc, Unsupported
-from podpath.readers.talos_patch import apply_json6902, copy_tree
-from podpath.readers.yamlsrc import ORIGIN_KEYS, _yaml, get_path, item_loc, key_loc, node_loc
+from podpath.readers.talos_patch import _set_key, apply_json6902, copy_tree
+from podpath.readers.yamlsrc import ORIGIN_FILE, _yaml, get_path, item_loc, key_loc, node_loc
 
 NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
@@ -345,39 +345,26 @@ def _relocate(node: Any, loc: Loc) -> Any:
         for k, v in node.items():
             node.lc.add_kv_line_col(k, list(pos))
             _relocate(v, loc)
-        setattr(node, "_podpath_file", loc.file)
+        setattr(node, ORIGIN_FILE, loc.file)
     elif isinstance(node, CommentedSeq):
         node.lc.line, node.lc.col = pos[0], pos[1]
         for i, v in enumerate(node):
             node.lc.add_idx_line_col(i, list(pos))
             _relocate(v, loc)
-        setattr(node, "_podpath_file", loc.file)
+        setattr(node, ORIGIN_FILE, loc.file)
     return node
 
 
 def _set(mapping: Any, key: str, value: Any, loc: Loc) -> None:
     """mapping[key] = value, located at `loc` (its file recorded for the key)."""
-    mapping[key] = value
-    if isinstance(mapping, CommentedMap):
-        mapping.lc.add_kv_line_col(key, [loc.line - 1, loc.col - 1, loc.line - 1, loc.col - 1])
-        keys = dict(getattr(mapping, ORIGIN_KEYS, None) or {})
-        keys[key] = loc.file
-        setattr(mapping, ORIGIN_KEYS, keys)
-
-
-def _pos(patch: Any, key: Any) -> list[int] | None:
-    data = getattr(getattr(patch, "lc", None), "data", None) or {}
-    return list(data[key]) if key in data else None
+    _set_key(mapping, key, value, [loc.line - 1, loc.col - 1, loc.line - 1, loc.col - 1], loc.file)
 
 
 def _put(base: Any, key: Any, value: Any, patch: Any, file: str) -> None:
-    base[key] = value
-    pos = _pos(patch, key)
-    if isinstance(base, CommentedMap) and pos is not None:
-        base.lc.add_kv_line_col(key, pos)
-        keys = dict(getattr(base, ORIGIN_KEYS, None) or {})
-        keys[key] = getattr(patch, "_podpath_file", None) or file
-        setattr(base, ORIGIN_KEYS, keys)
+    """base[key] = the patch's value, at the patch's position and file."""
+    data = getattr(getattr(patch, "lc", None), "data", None) or {}
+    _set_key(base, key, value, list(data[key]) if key in data else None,
+             getattr(patch, ORIGIN_FILE, None) or file)
 
 
 def _merge(base: Any, patch: Any, file: str, builtin: bool, path: tuple[str, ...]) -> None:
@@ -400,7 +387,7 @@ def _merge(base: Any, patch: Any, file: str, builtin: bool, path: tuple[str, ...
         elif isinstance(bv, list) and isinstance(pv, list) and builtin and _list_key(path, str(key)):
             _merge_list(bv, pv, file, _list_key(path, str(key)) or "", path + (str(key),))
         else:
-            _put(base, key, copy_tree(pv, getattr(patch, "_podpath_file", None) or file), patch, file)
+            _put(base, key, copy_tree(pv, getattr(patch, ORIGIN_FILE, None) or file), patch, file)
 
 
 def _list_key(path: tuple[str, ...], key: str) -> str | None:

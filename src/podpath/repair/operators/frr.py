@@ -184,6 +184,14 @@ def _rejected_by_map(loss: Loss) -> tuple[NeighborPolicy, RouteMap | None, Route
     return pol, rm, d.route, _policy_ctx(loss.end, direction)
 
 
+def _route_map_losses(ev: Evidence) -> Iterator[tuple[Loss, NeighborPolicy, RouteMap, Route, PolicyContext]]:
+    """The losses a route-map decided (not a neighbor's bare prefix-list): what the clause operators edit."""
+    for loss in ev.losses:
+        got = _rejected_by_map(loss)
+        if got is not None and got[1] is not None:
+            yield (loss, *got)  # type: ignore[misc]
+
+
 def _clause_matches(pol: NeighborPolicy, cl: RouteMapClause, route: Route, pctx: PolicyContext) -> tuple[str, list]:
     run = _Run(pctx, "neighbor", pol.neighbor, pol.instance.default_local_pref or 100)
     return _match_clause(pol.config, cl, route, run, False)
@@ -394,11 +402,7 @@ def community_value(ctx: RepairContext) -> Iterator[Candidate]:
     a few characters: fix the list entry, or the `set` of the FRR route-map that tags the route."""
     ev = evidence(ctx)
     done: set[tuple[str, int, str]] = set()
-    for loss in ev.losses:
-        got = _rejected_by_map(loss)
-        if got is None or got[1] is None:
-            continue
-        pol, rm, route, pctx = got
+    for loss, pol, rm, route, pctx in _route_map_losses(ev):
         for cl, lst in _community_lists(pol, rm, route, pctx):  # type: ignore[arg-type]
             have = _route_values(lst.kind, route)
             for e in lst.entries:
@@ -491,11 +495,7 @@ def clause_order(ctx: RepairContext) -> Iterator[Candidate]:
     matches it): renumber the permit clause to run before that clause."""
     ev = evidence(ctx)
     done: set[tuple[str, int]] = set()
-    for loss in ev.losses:
-        got = _rejected_by_map(loss)
-        if got is None or got[1] is None:
-            continue
-        pol, rm, route, pctx = got
+    for loss, pol, rm, route, pctx in _route_map_losses(ev):
         ordered = rm.ordered()  # type: ignore[union-attr]
         dec = loss.decision.policy.decided_by if loss.decision.policy else None
         first = next((cl for cl in ordered if cl.action == "deny" and _clause_matches(pol, cl, route, pctx)[0] == "match"), None)
@@ -572,11 +572,7 @@ def unused_list(ctx: RepairContext) -> Iterator[Candidate]:
     meant; a list used nowhere is the stronger evidence."""
     ev = evidence(ctx)
     done: set[tuple[str, int, str]] = set()
-    for loss in ev.losses:
-        got = _rejected_by_map(loss)
-        if got is None or got[1] is None:
-            continue
-        pol, rm, route, pctx = got
+    for loss, pol, rm, route, pctx in _route_map_losses(ev):
         dec = loss.decision.policy.decided_by if loss.decision.policy else None
         if dec is None or dec.loc is None:
             continue
