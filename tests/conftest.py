@@ -12,6 +12,18 @@ import podpath
 from podpath.snapshot import Snapshot
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_once_for_subprocesses(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """CLI tests run `python -m podpath.cli` hundreds of times. With PYTHONDONTWRITEBYTECODE set (it keeps
+    __pycache__ out of the work tree), every one of them compiled all of podpath again (~0.4 s CPU each); an
+    installed podpath has its bytecode. Children write it once, to a directory of this session, and reuse it."""
+    import os
+
+    if os.environ.get("PYTHONDONTWRITEBYTECODE") and not os.environ.get("PYTHONPYCACHEPREFIX"):
+        os.environ["PYTHONPYCACHEPREFIX"] = str(tmp_path_factory.mktemp("pycache"))
+        del os.environ["PYTHONDONTWRITEBYTECODE"]
+
+
 @pytest.fixture(autouse=True)
 def _no_terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
     """CLI tests read the text a pipe gets: without COLUMNS, podpath never wraps (the test runner's environment

@@ -309,8 +309,10 @@ FULL_ARGS = ("--context", "prod", "--talos-nodes", "10.0.0.11,10.0.0.12", "--rou
              "--hubble-last", "5")
 
 
-@pytest.fixture
-def collected(tmp_path: Path) -> tuple[Path, Path, subprocess.CompletedProcess]:
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    """One collection read by the tests below (none of them changes it): a run of `podpath collect` is ~2 s."""
+    tmp_path = tmp_path_factory.mktemp("collected")
     bindir = tmp_path / "bin"
     full_stubs(bindir)
     out = tmp_path / "snap"

@@ -37,15 +37,20 @@ def snap_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def outputs(snap_dir: Path) -> dict[str, subprocess.CompletedProcess[str]]:
-    out = {}
+    """Every command's output; two at a time (independent processes: the suite otherwise leaves a core idle)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    todo: dict[str, list[str]] = {}
     for cmd in COMMANDS:
         args = [a.replace("{snap}", str(snap_dir)) for a in cmd]
         if "{snap}" not in cmd:
             args.insert(1, str(snap_dir))
-        out[" ".join(cmd)] = run(*args)
-    out["rules"] = run("rules")
-    out["rules --format json"] = run("rules", "--format", "json")
-    return out
+        todo[" ".join(cmd)] = args
+    todo["rules"] = ["rules"]
+    todo["rules --format json"] = ["rules", "--format", "json"]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = {name: pool.submit(run, *args) for name, args in todo.items()}
+        return {name: f.result() for name, f in done.items()}
 
 
 def test_the_markers_are_in_the_snapshot(snap_dir: Path):

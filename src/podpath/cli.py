@@ -171,6 +171,7 @@ def check(snapshot: Path = typer.Argument(..., help="Snapshot directory (or a si
         report = snap.check(rules)
     from podpath.config import apply as apply_config
 
+    checked = report if rules is None else None  # every rule as run, before suppressions: the repair's baseline
     report = apply_config(report, cfg)
     if rules is None and VERBOSITY >= 0 and snap.usable:
         from podpath.config import unused
@@ -182,7 +183,7 @@ def check(snapshot: Path = typer.Argument(..., help="Snapshot directory (or a si
 
         with _status("searching for a verified repair", fmt == "text"):
             try:
-                found = repair(snap, report if rules is None else None, work=MAX_WORK)
+                found = repair(snap, report if rules is None else None, work=MAX_WORK, checked=checked)
                 annotate(snap, report, found)
                 report_cut(report, found)
             except Exception as exc:  # the findings stand without a repair; never a traceback
@@ -277,12 +278,30 @@ def _loc_text(loc: dict[str, Any]) -> str:
     return f"{loc['file']}:{loc['line']}" if loc.get("line") else loc["file"]
 
 
-def _print_diff(out: Any, diff: str, indent: str = "") -> None:
-    """A unified diff, removed lines red and added ones green."""
-    for line in diff.rstrip("\n").splitlines():
+DIFF_LINES = 40  # a finding's patch in the text report: longer ones show their first lines and where the rest is
+
+
+def _print_diff(out: Any, diff: str, indent: str = "", limit: int | None = None, finding: str = "") -> None:
+    """A unified diff, removed lines red and added ones green; past `limit` lines, its size and where the
+    whole patch is (a generated binding for 1,000 nodes is thousands of lines no one reads in a terminal)."""
+    lines = diff.rstrip("\n").splitlines()
+    if limit is not None and len(lines) > limit:
+        files = sum(1 for line in lines if line.startswith("+++ "))
+        added = sum(1 for line in lines if line.startswith("+") and not line.startswith("+++"))
+        removed = sum(1 for line in lines if line.startswith("-") and not line.startswith("---"))
+        out.print(f"{indent}[bold]patch: {len(lines)} lines ({added} added, {removed} removed, {files} file(s)); "
+                  f"the first {limit - 10}:[/]")
+        lines = lines[: limit - 10]
+        tail = (f"{indent}... the whole patch is this finding's fix.diff in `podpath check --format json` "
+                f"(finding {finding}): save it and apply it with `patch -p1` from the snapshot directory")
+    else:
+        tail = None
+    for line in lines:
         style = "green" if line.startswith("+") and not line.startswith("+++") else (
             "red" if line.startswith("-") and not line.startswith("---") else "dim" if line.startswith("@@") else "")
         out.print(f"{indent}[{style}]{escape(line)}[/]" if style else f"{indent}{escape(line)}")
+    if tail:
+        out.print(escape(tail))
 
 
 def _print_check(snap: Snapshot, report: Any) -> None:
@@ -317,7 +336,7 @@ def _print_check(snap: Snapshot, report: Any) -> None:
                     for line in fix["yaml"].rstrip("\n").splitlines():
                         out.print(f"      [green]{escape(line)}[/]")
                 if fix.get("diff"):
-                    _print_diff(out, fix["diff"], "    ")
+                    _print_diff(out, fix["diff"], "    ", DIFF_LINES, f["id"])
                 if fix.get("verified"):
                     out.print(f"    [bold]{escape(fix['verified'])}[/]")
     if report.nothing_recognised:

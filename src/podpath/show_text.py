@@ -13,10 +13,7 @@ import os
 import sys
 from typing import Any, Sequence
 
-from rich import box
 from rich.console import Console
-from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
 
 
@@ -55,6 +52,10 @@ def table(out: Console, title: str, headers: Sequence[str], rows: Sequence[Seque
                 if str(v) not in ("", "-"):
                     para(out, f"{h}: {v}", indent + 6, 4)
         return
+    from rich import box  # here: `check` paragraphs need no tables (rich.table pulls in fractions, decimal)
+    from rich.padding import Padding
+    from rich.table import Table
+
     t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="dim")
     widths = _widths(rows, headers, longest, out.width - indent) if wraps() else [None] * len(headers)
     for h, w in zip(headers, widths):

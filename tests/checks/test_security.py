@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -23,10 +24,14 @@ def test_seed004_any_node_can_announce_any_pod_prefix_with_the_community() -> No
     assert re.search(r"announces fd00:101:224:\S*/64 .* \(inside sol\w+'s pod CIDR", ev)  # another node's /64
     assert "fd00:101:224::/60" in ev  # or the whole range (`le 64`)
     assert "installed in pve01's kernel" in ev
+    assert [f.subject for f in found][0] == "pve01/frr@vrf_evpnz1:ipv6"  # one per receiving router and family
     fix = found[0].fix
-    assert fix is not None and fix.file == "frr/pve01.conf"
-    assert "ipv6 prefix-list PL_POD_SOLCP01 seq 5 permit fd00:101:224::/64" in fix.yaml
-    assert "neighbor fd00:101::11 route-map RM_IN_SOLCP01 in" in fix.yaml
+    assert fix is not None and fix.file == "frr/pve01.conf" and fix.yaml is None  # a patch of the file instead
+    assert fix.diff.startswith("--- a/frr/pve01.conf\n+++ b/frr/pve01.conf\n")
+    assert "+ipv6 prefix-list PL_POD_SOLCP01_V6 seq 5 permit fd00:101:224::/64\n" in fix.diff
+    assert "+ neighbor fd00:101::11 peer-group VMS\n" in fix.diff  # stays in its group (remote-as, policies out)
+    assert "+  neighbor fd00:101::11 route-map RM_IN_SOLCP01_V6 in\n" in fix.diff
+    assert "+ call RM_VMS_IN_V6\n" in fix.diff and "2 node sessions" in fix.description
 
 
 def test_seed004_deny_6_is_redundant_and_nothing_is_an_error() -> None:
@@ -41,14 +46,32 @@ def test_before_the_fix_pods_are_denied_so_there_is_no_hijack() -> None:
 
 
 def test_the_suggested_binding_removes_the_hijack() -> None:
-    """Apply SEC001's own snippet to pve01 (explicit neighbors win over the listen range)."""
+    """Apply SEC001's own patch to pve01 as a user would (`check --patch`'s reader of unified diffs): explicit
+    neighbors win over the listen range, and nothing else changes: the other findings, the sessions, and
+    every router's best routes (but the name of the peer they came from)."""
+    from podpath.whatif import apply_patch
+
     root = EX / "complete"
     snap = podpath.load(root)
     fix = next(f for f in rules(snap, "SEC001") if f.subject.startswith("pve01")).fix
-    text = snap.texts["frr/pve01.conf"].replace("line vty\n", fix.yaml + "!\nline vty\n")
-    fixed = podpath.load(root, overlay={"frr/pve01.conf": text})
+    fixed = podpath.load(root, overlay=apply_patch(snap, fix.diff, "fix.diff"))
+    assert not fixed.diagnostics and len(fixed.unsupported) == len(snap.unsupported)
     assert [f.subject for f in rules(fixed, "SEC001") if f.subject.startswith("pve01")] == []
     assert [f.subject for f in rules(fixed, "SEC001") if f.subject.startswith("pve02")]  # untouched router
+
+    def others(s: podpath.Snapshot) -> list:
+        return sorted((f.id, f.severity.value) for f in s.check().findings if f.id != "SEC001:pve01/frr@vrf_evpnz1:ipv6")
+    assert others(fixed) == others(snap)  # SEC002 keeps its id (one per router and family), nothing new
+
+    def best(s: podpath.Snapshot) -> dict:
+        return {sid: {p: (dataclasses.replace(x.route, source_name=""), x.peer_address, x.valid) for p, x in t.items()}
+                for sid, t in s.simulate().best.items()}
+    assert best(fixed) == best(snap)
+
+    def sessions(s: podpath.Snapshot) -> list:
+        return sorted((tuple(sorted(str(e.local_address) for e in (x.a, x.b) if e is not None)), x.up)
+                      for x in s.simulate().sessions)
+    assert sessions(fixed) == sessions(snap)
 
 
 def test_infrastructure_host_routes_from_nodes_are_a_warning() -> None:

@@ -86,6 +86,28 @@ def test_two_faults_in_series_are_repaired_together(ops: dict) -> None:
     assert not any(v.kept for v in r.verifications)
 
 
+def test_the_search_reads_and_checks_nothing_twice(ops: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given the report of every rule as run, the baseline re-runs none; the next step's operators run on the
+    snapshot its verification read; the answer is the same as the search that reads and checks them again."""
+    from podpath.repair.verify import Baseline
+
+    ops["test.le"] = prefix_length_op
+    ops["test.kernel"] = kernel_export_op
+    snap = podpath.load(TWO_FAULTS)
+    report = snap.check()
+    plain = search.repair(snap, report)
+    assert sorted(f.id for f in Baseline(snap, report, checked=report).checked.findings) == \
+        sorted(f.id for f in Baseline(snap, report).checked.findings)
+    loads: list[object] = []
+    real = podpath.load
+    monkeypatch.setattr(podpath, "load", lambda *a, **k: loads.append(k.get("overlay")) or real(*a, **k))
+    fast = search.repair(snap, report, checked=report)
+    assert fast.to_json() == plain.to_json() and len(fast.top.candidates) == 2
+    assert [v.line for v in fast.verifications] == [v.line for v in plain.verifications]
+    assert len(loads) == fast.trials  # one read per verification, none for the operators' second look
+    assert all(v.after is None for v in fast.repairs + fast.verifications)  # no patched snapshot kept
+
+
 def test_independent_faults_are_combined(ops: dict, tmp_path) -> None:  # type: ignore[no-untyped-def]
     root = broken(tmp_path)
     f = root / FRR  # a second, independent fault: n3's session has the wrong AS

@@ -309,3 +309,39 @@ def test_frr_export_context_symbolic_verdict_equals_concrete(r: Route) -> None:
         concrete = PERMIT if c.policy.evaluate(r, CTX_OUT).accepted else DENY
         v = c.verdict_of(r)
         assert v in (concrete, UNKNOWN), (name, r)
+
+
+def _prefix_is_union(sp: Space, items: list[tuple[int, int, int]]) -> object:
+    """What Space.prefix_paths stands for, one `prefix_is` per prefix."""
+    out = sp.false
+    cls = ipaddress.IPv4Network if sp.family == 4 else ipaddress.IPv6Network
+    for a, lo, hi in items:
+        for n in range(max(lo, 0), min(hi, sp.width) + 1):
+            out = out | sp.prefix_is(cls((a, n), strict=False))
+    return out
+
+
+def test_prefix_paths_is_the_union_of_prefix_is_on_awkward_sets() -> None:
+    """Nested and duplicate networks, /0, full-length host prefixes, an empty range, both families."""
+    for fam, nets, spans in (
+            (4, ["10.64.0.0/24", "10.64.0.0/24", "10.64.0.0/16", "10.64.1.0/24", "0.0.0.0/0", "10.1.2.3/32"],
+             [(1, -1), (0, 0), (0, 32), (5, 3)]),
+            (6, ["fd00:224::/64", "fd00:224:1::/64", "fd00:224::/48", "::/0", "fd00::1/128", "8000::/1"],
+             [(1, -1), (0, 0), (0, 128), (60, 70)])):
+        sp = Space(fam)
+        for lo, hi in spans:
+            items = []
+            for n in nets:
+                net = ipaddress.ip_network(n)
+                top = net.prefixlen + hi if hi < 0 else hi  # hi -1: every shorter prefix (SEC001's covering ones)
+                items.append((int(net.network_address), lo, top))
+            assert sp.prefix_paths(items) == _prefix_is_union(sp, items), (fam, lo, hi)
+    sp = Space(4)
+    assert sp.prefix_paths([]) == sp.false
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 2 ** 32 - 1), st.integers(0, 32), st.integers(0, 32)), max_size=12))
+def test_prefix_paths_equals_prefix_is_union(items: list[tuple[int, int, int]]) -> None:
+    sp = Space(4)
+    assert sp.prefix_paths(items) == _prefix_is_union(sp, items)

@@ -30,7 +30,8 @@ class Severity(str, Enum):
 @dataclass(frozen=True)
 class Fix:
     """A concrete change: `yaml` is the snippet to write into `file`; `diff`, a unified diff of the user's own
-    file(s) that re-simulation verified (podpath.repair), with `verified` saying what it showed."""
+    file(s), with `verified` saying what re-simulation showed (podpath.repair; None: not re-simulated in this
+    run, e.g. SEC001's generated binding, which its tests apply and re-simulate)."""
 
     description: str
     file: str | None = None

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from podpath.checks.base import CheckContext, Finding, Fix, family_name, rule
-from podpath.checks.routes import pod_route_needs_bgp
+from podpath.checks.routes import pod_route_needs_bgp, pod_routes_all_need_bgp
 from podpath.diagnostics import Loc
 from podpath.routing.bgp import Daemon
 from podpath.routing.explain import explain_many
-from podpath.routing.reach import Forwarder
+from podpath.routing.reach import Forwarder, Sources
 
 
 @rule("BGP001", "bgp-session-down", "error", "A configured BGP session cannot come up")
@@ -77,14 +77,17 @@ def timing_dependent_outcome(ctx: CheckContext) -> Iterator[Finding]:
     `bgp bestpath compare-routerid` is set; and some policies have more than one stable solution (typically
     two routers that each prefer, by local-pref, the path through the other), found by running the same rules
     with the updates in another order. Both were found against FRR 8.4/10.3 and BIRD 2.0/2.17 by podpath's
-    differential suite. Snapshots with more than 200,000 routes skip the second run."""
+    differential suite. The second run covers only prefixes that can have several outcomes: where
+    the policies can set what BGP ranks paths by (local-pref, weight, MED, ...), or MED decides between
+    paths (routing.timing explains the condition); at most half the main run's simulation steps of
+    them, the rest listed as not checked."""
     snap = ctx.snap
     if not snap.has_control_plane:
         return
-    from podpath.routing.timing import timing_dependent
+    from podpath.routing.timing import LeftOut, timing_dependent
 
     res = snap.simulate()
-    skipped: list[int] = []
+    skipped: list[LeftOut] = []
     for t in timing_dependent(snap.control_plane(), res, skipped=skipped):
         sps = [res.speakers[sid] for sid in t.speakers]
         locs = [sp.loc for sp in sps]
@@ -100,11 +103,14 @@ def timing_dependent_outcome(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.finding(f"{t.prefix}/{t.kind}", f"{t.prefix}: {t.detail}.", locations=locs,
                           evidence=[t.detail, "podpath computes one outcome; the daemons may settle in another"],
                           fix=fix)
-    for routes in skipped:
+    for left in skipped:
+        n = len(left.prefixes)
+        shown = ", ".join(str(p) for p in left.prefixes[:5]) + (f" and {n - 5:,} more" if n > 5 else "")
         ctx.not_checked("policies with several stable outcomes (a second simulation with updates in another order)",
-                        f"the simulation holds {routes:,} (speaker, prefix) routes, above the 200,000 up to which "
-                        "podpath re-runs it (FRR oldest-path ties were checked); run `podpath check` on a part of "
-                        "the cluster (fewer nodes) to look for them")
+                        f"{n:,} prefix(es) whose policies could have more than one stable outcome were not "
+                        f"simulated again ({shown}): the second run is bounded to {left.budget:,} simulation steps "
+                        f"(the main run took {left.main_steps:,}; FRR oldest-path ties were checked); run "
+                        "`podpath check` on a part of the cluster (fewer nodes) to look for them")
 
 
 @rule("BGP002", "pod-cidr-not-routed", "error", "A node's pod CIDR is not routed on another node")
@@ -125,7 +131,7 @@ def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
     fwd = Forwarder(res, cp.network)
     nodes = sorted(ctx.cluster.nodes.values(), key=lambda n: n.name)
     sources = fwd.sources(n.name for n in nodes)
-    verdicts = cp.pair_verdicts = PairVerdicts(snap, fwd)
+    verdicts = cp.pair_verdicts = PairVerdicts(snap, fwd, sources)
     if not any(n.pod_cidrs for n in nodes):
         ctx.not_checked("pod CIDR reachability between nodes", "no node with a pod CIDR in the snapshot (add the "
                         "Kubernetes Node or CiliumNode objects, `kubectl get nodes -o yaml`)")
@@ -141,9 +147,10 @@ def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
                 verdicts.unsure(fam, maybe)
                 lost = verdicts.broken_of(fam, cidr.value, dst.name, lost)
                 # the trace of the first pair stands for the prefix (where it stops, why)
-                for k, src_name in enumerate(lost):
-                    t = fwd.trace(src_name, cidr.value, dst.name) if k == 0 else None
-                    groups[f"{cidr.value}"].append((src_name, dst.name, cidr, t))
+                if lost:
+                    t = fwd.trace(lost[0], cidr.value, dst.name)
+                    groups[f"{cidr.value}"] += [(src_name, dst.name, cidr, None if k else t)
+                                                for k, src_name in enumerate(lost)]
         # Explain each lost prefix once; group prefixes by where they are lost.
         names = frozenset({n.name for n in nodes} | {sp.host for sp in res.speakers.values()} | set(res.speakers))
         by_cause: dict[str, list[tuple[object, list[tuple[str, str, object, object]], object]]] = defaultdict(list)
@@ -167,7 +174,8 @@ def pod_cidr_not_routed(ctx: CheckContext) -> Iterator[Finding]:
             by_cause[key].append((cidr, pairs, (ex, stop, where, cause)))
         for key, items in sorted(by_cause.items()):
             cidrs = [i[0] for i in items]
-            unverifiable = sorted({h for _, pairs, _ in items for p in pairs for h in (p[0], p[1]) if h in cp.unmodelled})
+            unverifiable = sorted({h for _, pairs, _ in items for p in pairs for h in (p[0], p[1])
+                                   if h in cp.unmodelled}) if cp.unmodelled else []
             npairs = sum(len(i[1]) for i in items)
             # Everything said about the group comes from its own items (never from a loop's last prefix).
             ex, stop, where, cause = items[0][2]  # type: ignore[misc]
@@ -322,9 +330,10 @@ class PairVerdicts:
     routing daemon podpath could not read, or at a gateway no host of the snapshot has. Broken pairs fail
     whatever those turn out to be."""
 
-    def __init__(self, snap: object, fwd: Forwarder) -> None:
+    def __init__(self, snap: object, fwd: Forwarder, sources: Sources | None = None) -> None:
         self.snap = snap
         self.fwd = fwd
+        self.sources = sources  # fwd.sources(...) of the nodes, to walk them by class (Forwarder.stops)
         self.cp = snap.control_plane()  # type: ignore[attr-defined]
         self._opt: Forwarder | None | bool = False  # the forwarder of the optimistic simulation (None: no need)
         self._unknown_sessions: list = []  # sessions of unknown outcome that would carry routes
@@ -364,9 +373,10 @@ class PairVerdicts:
         if not lost:
             return lost
         net = self.cp.network
+        unmodelled = self.cp.unmodelled
         opt = self._optimistic()
         still = set(opt.undelivered(prefix, dst, lost)) if opt is not None else set(lost)  # type: ignore[arg-type]
-        stops = self.fwd.stops(prefix, dst, [h for h in lost if h in still])  # type: ignore[arg-type]
+        stops = self.fwd.stops(prefix, dst, [h for h in lost if h in still], self.sources)  # type: ignore[arg-type]
         broken = []
         for src in lost:
             if src not in still:  # delivered once the sessions of unknown outcome are up: depends on them
@@ -378,7 +388,7 @@ class PairVerdicts:
                 self._add(f"gateway {outside} outside the snapshot", None,
                           f"the configuration of the router that has {outside} (its FRR/BIRD file), or its address "
                           f"under `hosts.<name>.interfaces` in podpath.yaml", fam, src, dst, prefix)
-            elif any(h in self.cp.unmodelled for h in (stop, src, dst)):  # a daemon there is not simulated
+            elif unmodelled and any(h in unmodelled for h in (stop, src, dst)):  # a daemon there is not simulated
                 h = next(h for h in (stop, src, dst) if h in self.cp.unmodelled)
                 self._add(f"{self.cp.unmodelled[h]} (not modelled)", None,
                           f"a routing-daemon configuration of {h} podpath reads", fam, src, dst, prefix)
@@ -469,6 +479,8 @@ def _needing_bgp(ctx: CheckContext, lost: list[str], dst: object, fam: int, cidr
     """The lost sources whose pod traffic to dst needs a route BGP carries, and the pairs added to `unsure`;
     the others are noted in `exempt` (Cilium delivers without one: tunnel mode, autoDirectNodeRoutes on a
     shared segment) or `unsure` (podpath cannot tell)."""
+    if not lost or pod_routes_all_need_bgp(ctx):
+        return lost, []
     kept = []
     maybe = []
     for src_name in lost:

@@ -194,6 +194,13 @@ def pod_route_needs_bgp(ctx: CheckContext, src: Node, dst: Node, fam: int) -> tu
     return True, why
 
 
+def pod_routes_all_need_bgp(ctx: CheckContext) -> bool:
+    """True when `pod_route_needs_bgp` answers (True, "") for every pair (no Cilium, or native routing without
+    autoDirectNodeRoutes), so that an all-pairs check need not ask pair by pair."""
+    c = ctx.cilium
+    return not c.present or (c.native_routing and not c.auto_direct_node_routes)
+
+
 @rule("RT002", "auto-direct-node-routes-across-l3", "error", "autoDirectNodeRoutes between nodes that share no L2 segment")
 def adnr_across_l3(ctx: CheckContext) -> Iterator[Finding]:
     """`autoDirectNodeRoutes` installs `<podCIDR> via <nodeIP>` only when the remote node IP is directly

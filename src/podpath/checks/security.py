@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import re
 from typing import Any, Iterable, Iterator
 
 from podpath.checks.base import CheckContext, Finding, Fix, rule
@@ -83,6 +84,15 @@ def _receiving_ends(ctx: CheckContext) -> Iterator[tuple[Any, Any, int]]:
                     yield snd, rcv, fam
 
 
+def _pod_ranges(comp: _Compiler, cluster: Any, fam: int) -> list[Any]:
+    """The cluster's pod ranges of a family, read once per check (every receiver asks; ~14 ms at 1,000 nodes)."""
+    key = ("pod ranges", fam)
+    got = comp.memo.get(key)
+    if got is None:
+        got = comp.memo[key] = [p.value for p in cluster.all_pod_cidrs(fam)]
+    return list(got)
+
+
 def _ctx_of(end: Any) -> PolicyContext:
     from podpath.routing.daemons import _ctx
 
@@ -125,11 +135,31 @@ def _installs(rcv: Any, route: Any) -> tuple[bool, str]:
     return True, f"installed in {sp.host}'s kernel"
 
 
-def _group(items: Iterable[tuple[Any, Any, int]]) -> dict[tuple[str, str, int], list[tuple[Any, Any]]]:
-    out: dict[tuple[str, str, int], list[tuple[Any, Any]]] = {}
+def _group(items: Iterable[tuple[Any, Any, int]]) -> dict[tuple[str, int], list[tuple[Any, Any]]]:
+    """Receiving sessions by (receiving speaker, family): one finding per router and family, whatever the
+    number of peer groups, listen ranges or neighbors it receives nodes on (each is a location). The id
+    then survives the fix (per-node route-maps) and a route-reflector design with one peer group per rack."""
+    out: dict[tuple[str, int], list[tuple[Any, Any]]] = {}
     for snd, rcv, fam in items:
-        out.setdefault((rcv.speaker.id, rcv.peer.name, fam), []).append((snd, rcv))
+        out.setdefault((rcv.speaker.id, fam), []).append((snd, rcv))
     return out
+
+
+def _policy_label(rcv: Any, fam: int) -> str:
+    """The import policy as its author names it: FRR's route-map (and lists) of the neighbor, a named BIRD
+    filter; otherwise the peer (an inline filter, no filter: the policy is the session's own)."""
+    pol = rcv.peer.afs[fam].import_policy
+    if pol is None:
+        return rcv.peer.name
+    if hasattr(pol, "neighbor") and hasattr(pol, "route_map"):  # FRR NeighborPolicy
+        parts = [f"{what} {getattr(ref, 'name', ref)}" for what, ref in (
+            ("distribute-list", pol.distribute_list), ("prefix-list", pol.prefix_list),
+            ("filter-list", pol.filter_list), ("route-map", pol.route_map)) if ref is not None]
+        return " + ".join(parts) if parts else rcv.peer.name
+    name = getattr(pol, "name", None)
+    if isinstance(name, str) and name.startswith("filter ") and "{" not in name:
+        return name
+    return rcv.peer.name
 
 
 # ============================================================================================ SEC001
@@ -145,13 +175,16 @@ def pod_cidr_hijack(ctx: CheckContext) -> Iterable[Finding]:
     community or a shared `le 64` prefix-list lets any node announce any pod prefix, and the more-specific
     wins by longest match. Example routes are checked with the same evaluator the simulation uses.
 
-    Fix: bind each node's session to its own pod CIDR (a per-node prefix-list in front of the shared
-    policy); the finding gives the snippet. Unmodelled statements make the answer unknown (listed as
-    not checked), never a silent pass."""
+    One finding per receiving router and family (id `SEC001:ROUTER:ipvN`), whatever the number of peer
+    groups or listen ranges it receives the nodes on: each is a location. Fix: bind each node's session
+    to its own pod CIDR (a per-node route-map in front of the shared policy); for FRR the finding carries
+    it as a patch of the router's file for every node (`fix.diff` in JSON and SARIF; the text report
+    shows its size and first lines), for BIRD the pattern as a snippet. Unmodelled statements make the
+    answer unknown (listed as not checked), never a silent pass."""
     comp = _compiler(ctx)
     cluster = ctx.cluster
-    for (sid, peer_name, fam), pairs in sorted(_group(_receiving_ends(ctx)).items()):
-        ranges = [p.value for p in cluster.all_pod_cidrs(fam)]
+    for (sid, fam), pairs in sorted(_group(_receiving_ends(ctx)).items()):
+        ranges = _pod_ranges(comp, cluster, fam)
         if not ranges:
             continue
         hits: list[tuple[str, Any, Any, str]] = []
@@ -189,7 +222,7 @@ def pod_cidr_hijack(ctx: CheckContext) -> Iterable[Finding]:
                         hits.append((snd.speaker.host, e, rcv, why))
         if unknown and not hits:
             why = unknown[0].path.reasons[0] if unknown[0].path.reasons else None
-            ctx.not_checked(f"pod-CIDR hijack through {sid} {peer_name} (IPv{fam})",
+            ctx.not_checked(f"pod-CIDR hijack through {sid} {_policies(pairs, fam)} (IPv{fam})",
                             "the import policy has statements podpath cannot model symbolically"
                             + (f": {why.text}" if why else ""), why.loc if why else None)
         if not hits:
@@ -198,7 +231,7 @@ def pod_cidr_hijack(ctx: CheckContext) -> Iterable[Finding]:
         evidence = []
         locs = []
         for host, e, rcv, why in hits[: MAX_EXAMPLES]:
-            owner = _owner(cluster, e.route.prefix, host)
+            owner = _owner(cluster, e.route.prefix, host, comp.memo)
             evidence.append(f"{host} announces {_route_text(e.route)}{owner}: {_last(e)}; {why}")
         for _, e, _, _ in hits:
             for s in e.path.steps:
@@ -206,13 +239,36 @@ def pod_cidr_hijack(ctx: CheckContext) -> Iterable[Finding]:
                     locs.append(s.loc)
         host = first_rcv.speaker.host
         yield ctx.finding(
-            f"{sid}:{peer_name}:ipv{fam}",
+            f"{sid}:ipv{fam}",
             f"{_names(senders)} can each announce a prefix inside another node's pod CIDR (or the cluster's pod "
-            f"range) and {host} accepts and installs it: nothing binds a node's session to its own pod CIDR",
-            locations=[first_rcv.peer.loc] + locs, evidence=evidence,
-            fix=_bind_fix(ctx, first_rcv, fam, pairs, ranges))
+            f"range) and {host} accepts and installs it{_through(pairs, fam)}: nothing binds a node's session to "
+            "its own pod CIDR", locations=_peer_locs(pairs, fam) + locs, evidence=evidence,
+            fix=_bind_fix(ctx, fam, pairs, ranges))
     if ctx.snap.has_control_plane:
         yield from _external_hijacks(ctx, comp)
+
+
+def _policies(pairs: list[tuple[Any, Any]], fam: int) -> str:
+    """The import policies of the receiving peers, as their authors name them."""
+    return _names(sorted({_policy_label(rcv, fam) for _, rcv in pairs}), 4)
+
+
+def _through(pairs: list[tuple[Any, Any]], fam: int) -> str:
+    """` through POLICIES (N receiving peers: A, B)` when the router receives the nodes on several peers."""
+    peers = sorted({rcv.peer.name for _, rcv in pairs})
+    if len(peers) < 2:
+        return ""
+    return f" through {_policies(pairs, fam)} ({len(peers)} receiving peers: {_names(peers, 4)})"
+
+
+def _peer_locs(pairs: list[tuple[Any, Any]], fam: int) -> list[Any]:
+    """Every receiving peer (group) of the finding, and where its import policy is attached."""
+    out: dict[Any, None] = {}
+    for _, rcv in pairs:
+        for loc in (rcv.peer.loc, rcv.peer.afs[fam].import_loc):
+            if loc is not None:
+                out[loc] = None
+    return list(out)
 
 
 def _outside(sp: Space, region: Any, mine: Any, memo: dict[Any, Any]) -> bool:
@@ -268,9 +324,8 @@ class _PodRegions:
             inside = sp.false
             for r in self.ranges:
                 inside = inside | sp.prefix_within(r)
-            cover = sp.false
-            for a, plen in sorted(_supernets([c for c, _ in self.cidrs])):
-                cover = cover | sp.prefix_is(ipaddress.ip_network((a, plen)))
+            # every shorter prefix covering a node's pod CIDR (not /0): _supernets, as one trie
+            cover = sp.prefix_paths((int(c.network_address), 1, c.prefixlen - 1) for c, _ in self.cidrs)
             self._base, self._space = (inside, cover & ~inside), sp
         return self._base
 
@@ -288,22 +343,26 @@ class _PodRegions:
         mine = sp.false
         for o in self.own.get(host, ()):
             mine = mine | sp.prefix_within(o)
+            shortest = o.prefixlen  # the covering prefixes down to the first that covers another node's CIDR
+            a, w = int(o.network_address), o.max_prefixlen
             for plen in range(o.prefixlen - 1, 0, -1):
-                s = o.supernet(new_prefix=plen)
-                if self._covers_other(s, host):
+                lo = (a >> (w - plen)) << (w - plen)
+                if self._covers_other(lo, lo + (1 << (w - plen)) - 1, plen, host):
                     break
-                mine = mine | sp.prefix_is(s)
+                shortest = plen
+            mine = mine | sp.prefix_paths([(a, shortest, o.prefixlen - 1)])
         return mine
 
-    def _covers_other(self, s: Any, host: str) -> bool:
+    def _covers_other(self, lo: int, hi: int, plen: int, host: str) -> bool:
+        """The prefix of length `plen` spanning addresses lo..hi holds another node's pod CIDR (one whose
+        address is in the span and that is no shorter)."""
         import bisect
 
-        lo, hi = int(s.network_address), int(s.broadcast_address)
         keys = self._keys
         i = bisect.bisect_left(keys, lo)
         while i < len(keys) and keys[i] <= hi:
             c, n = self.cidrs[i]
-            if n != host and c.subnet_of(s):
+            if n != host and c.prefixlen >= plen:
                 return True
             i += 1
         return False
@@ -319,7 +378,7 @@ def _external_hijacks(ctx: CheckContext, comp: _Compiler) -> Iterator[Finding]:
         if s.b is not None or a.speaker.host in cluster.nodes or a.peer.listen_range is not None:
             continue
         for fam, af in sorted(a.peer.afs.items()):
-            ranges = [p.value for p in cluster.all_pod_cidrs(fam)]
+            ranges = _pod_ranges(comp, cluster, fam)
             if not ranges or af.import_policy is None:
                 continue
             regions = comp.regions.get(fam)
@@ -341,76 +400,72 @@ def _external_hijacks(ctx: CheckContext, comp: _Compiler) -> Iterator[Finding]:
                 f"{a.speaker.id}:{a.peer.name}:ipv{fam}",
                 f"{a.peer.name}, a peer outside the snapshot, can announce prefixes inside the cluster's pod range and "
                 f"{a.speaker.host} accepts and installs them", locations=[a.peer.loc, af.import_loc],
-                evidence=[f"{a.peer.name} announces {_route_text(e.route)}{_owner(cluster, e.route.prefix, '')}: "
-                          f"{_last(e)}; {why}" for e, why in hits[:MAX_EXAMPLES]],
+                evidence=[f"{a.peer.name} announces {_route_text(e.route)}"
+                          f"{_owner(cluster, e.route.prefix, '', comp.memo)}: {_last(e)}; {why}"
+                          for e, why in hits[:MAX_EXAMPLES]],
                 fix=Fix(f"Deny the cluster's pod ranges ({', '.join(str(r) for r in sorted(set(ranges), key=str)[:4])}"
                         f"{', ...' if len(set(ranges)) > 4 else ''}) in the import policy from {a.peer.name}",
                         a.peer.loc.file))
 
 
-def _owner(cluster: Any, net: Any, sender: str) -> str:
-    for n in sorted(cluster.nodes.values(), key=lambda n: n.name):
-        if n.name == sender:
+def _owner(cluster: Any, net: Any, sender: str, memo: dict[Any, Any] | None = None) -> str:
+    """Whose pod CIDR an example prefix falls in (or covers): the first other node by name."""
+    key = ("owners", id(cluster), net.version)
+    order = memo.get(key) if memo is not None else None
+    if order is None:  # every node's CIDRs of the family, by node name (once per check: 200 examples ask)
+        order = [(n.name, [c.value for c in n.pod_cidrs_of(net.version)])
+                 for n in sorted(cluster.nodes.values(), key=lambda n: n.name)]
+        if memo is not None:
+            memo[key] = order
+    for name, cidrs in order:
+        if name == sender:
             continue
-        for c in n.pod_cidrs_of(net.version):
-            if net.subnet_of(c.value):
-                return f" (inside {n.name}'s pod CIDR {c.value})"
-            if c.value.subnet_of(net):
-                return f" (covers {n.name}'s pod CIDR {c.value})"
+        for c in cidrs:
+            if net.subnet_of(c):
+                return f" (inside {name}'s pod CIDR {c})"
+            if c.subnet_of(net):
+                return f" (covers {name}'s pod CIDR {c})"
     return " (in the cluster's pod range)"
 
 
-def _bind_fix(ctx: CheckContext, rcv: Any, fam: int, pairs: list[tuple[Any, Any]], ranges: list[Any]) -> Fix:
+def _cluster_pods_list(ctx: CheckContext, kw: str, ranges: list[Any]) -> list[str]:
+    """PL_CLUSTER_PODS: the smallest prefix covering the cluster's pod ranges with everything inside it (`le`),
+    and the shorter prefixes covering it: bounded by the address length, never one entry per node. The same
+    for every receiver of the family, built once per check."""
+    memo = _compiler(ctx).memo
+    key = ("SEC001 PL_CLUSTER_PODS", kw)  # `ranges`: the family's pod ranges (_pod_ranges), one list per check
+    if key not in memo:
+        from podpath.checks.base import covering_prefix
+
+        cover = covering_prefix(sorted(set(ranges), key=lambda n: (int(n.network_address), n.prefixlen)))
+        net = ipaddress.IPv4Network if cover.version == 4 else ipaddress.IPv6Network  # (int, len): not by size
+        entries = sorted(_supernets([cover]) | {(int(cover.network_address), cover.prefixlen)})
+        memo[key] = [f"{kw} prefix-list PL_CLUSTER_PODS seq {5 * (i + 1)} permit {net((a, p))}"
+                     + (f" le {cover.max_prefixlen}" if p == cover.prefixlen and p < cover.max_prefixlen else "")
+                     for i, (a, p) in enumerate(entries)]
+    return list(memo[key])
+
+
+def _tag(host: str, fam: int) -> str:
+    """A node's name as a route-map / prefix-list name part (`node-1.example` -> NODE_1_EXAMPLE_V4)."""
+    return re.sub(r"[^A-Za-z0-9]", "_", host).upper() + f"_V{fam}"
+
+
+def _bind_fix(ctx: CheckContext, fam: int, pairs: list[tuple[Any, Any]], ranges: list[Any]) -> Fix:
     """Per-node policy in front of the shared one: own pod CIDR -> the shared policy; any other pod
-    prefix -> deny; the rest -> the shared policy."""
+    prefix -> deny; the rest -> the shared policy. FRR: a patch of the receiving router's file (Fix.diff)
+    for every node that sends; BIRD and others: the pattern as a snippet for the first nodes."""
     from podpath.routing.bgp import Daemon
 
+    rcv = pairs[0][1]
+    frr = [(s, r) for s, r in pairs if hasattr(r.peer.afs[fam].import_policy, "instance")]  # NeighborPolicy
+    if rcv.speaker.daemon is Daemon.FRR and frr:
+        fix = _frr_bind_patch(ctx, fam, frr, ranges)
+        if fix is not None:
+            return fix
     cluster = ctx.cluster
-    sp = rcv.speaker
-    pol = rcv.peer.afs[fam].import_policy
-    kw = "ip" if fam == 4 else "ipv6"
     every = sorted({snd.speaker.host: snd for snd, _ in pairs}.items())
     nodes = every[:SNIPPET_NODES]
-    rest = f"! ... and the same for the other {len(every) - len(nodes)} nodes" if len(every) > len(nodes) else None
-    if sp.daemon is Daemon.FRR:
-        shared = getattr(getattr(pol, "route_map", None), "name", None)
-        # the smallest prefix covering the cluster's pod ranges, with everything inside it (`le`), and the
-        # shorter prefixes covering it: bounded by the address length, never one entry per node
-        memo = _compiler(ctx).memo  # the same for every receiver of the family: built once per check
-        key = ("SEC001 PL_CLUSTER_PODS", kw, tuple(ranges))
-        if key not in memo:
-            from podpath.checks.base import covering_prefix
-
-            cover = covering_prefix(sorted(set(ranges), key=lambda n: (int(n.network_address), n.prefixlen)))
-            net = ipaddress.ip_network
-            entries = sorted(_supernets([cover]) | {(int(cover.network_address), cover.prefixlen)})
-            memo[key] = [f"{kw} prefix-list PL_CLUSTER_PODS seq {5 * (i + 1)} permit {net((a, p))}"
-                         + (f" le {cover.max_prefixlen}" if p == cover.prefixlen and p < cover.max_prefixlen else "")
-                         for i, (a, p) in enumerate(entries)]
-        lines = list(memo[key])
-        for host, snd in nodes:
-            own = [c.value for c in cluster.nodes[host].pod_cidrs_of(fam)]
-            tag = host.upper().replace("-", "_")
-            lines += [f"{kw} prefix-list PL_POD_{tag} seq {5 * (i + 1)} permit {o}" for i, o in enumerate(own)]
-            lines += [f"route-map RM_IN_{tag} permit 10", f" match {kw} address prefix-list PL_POD_{tag}"]
-            lines += [f" call {shared}"] if shared else []
-            lines += [f"route-map RM_IN_{tag} deny 20", f" match {kw} address prefix-list PL_CLUSTER_PODS",
-                      f"route-map RM_IN_{tag} permit 30"] + ([f" call {shared}"] if shared else [])
-        lines.append(f"router bgp {sp.asn}" + (f" vrf {sp.vrf}" if sp.vrf != "default" else ""))
-        for host, snd in nodes:
-            lines.append(f" neighbor {snd.local_address} remote-as {snd.peer.local_as}")
-        lines.append(f" address-family {'ipv4' if fam == 4 else 'ipv6'} unicast")
-        for host, snd in nodes:
-            tag = host.upper().replace("-", "_")
-            lines += [f"  neighbor {snd.local_address} activate",
-                      f"  neighbor {snd.local_address} route-map RM_IN_{tag} in"]
-        lines.append(" exit-address-family")
-        if rest:
-            lines.append(rest)
-        desc = ("Give each node an explicit neighbor (instead of the shared listen range or peer-group policy) "
-                "whose inbound route-map accepts pod prefixes only inside that node's own pod CIDR, then applies "
-                f"the shared policy{f' {shared}' if shared else ''}")
-        return Fix(desc, rcv.peer.loc.file, "\n".join(lines) + "\n")
     own_by = {h: [str(c.value) for c in cluster.nodes[h].pod_cidrs_of(fam)] for h, _ in nodes}
     pods = ", ".join(f"{r}+" for r in sorted(set(ranges), key=str))
     lines = []
@@ -419,10 +474,88 @@ def _bind_fix(ctx: CheckContext, rcv: Any, fam: int, pairs: list[tuple[Any, Any]
                         for o in own_by[host])
         lines.append(f"# import filter of the session with {host} ({snd.local_address}):")
         lines.append(f"if net ~ [ {pods} ] && !(net ~ [ {own or '::/128'} ]) then reject;")
-    if rest:
-        lines.append(rest.replace("!", "#", 1))
+    if len(every) > len(nodes):
+        lines.append(f"# ... and the same for the other {len(every) - len(nodes)} nodes")
     return Fix("Reject, at the top of each node session's import filter, pod prefixes that are not that node's own",
                rcv.peer.loc.file, "\n".join(lines) + "\n")
+
+
+def _frr_bind_patch(ctx: CheckContext, fam: int, pairs: list[tuple[Any, Any]], ranges: list[Any]) -> Fix | None:
+    """The FRR binding as one insertion after the receiving `router bgp` block: PL_CLUSTER_PODS once, per node
+    a prefix-list of its own pod CIDR(s) and a route-map (own -> the shared route-map, other pod prefixes ->
+    deny, the rest -> the shared route-map), and a `router bgp` stanza that makes each node an explicit member
+    of its peer group (a configured neighbor wins over the listen range and keeps the group's settings) with
+    that route-map inbound. None when the block's end cannot be found in the file's text."""
+    from podpath.repair.edit import Patch, TextEdit
+
+    cluster = ctx.cluster
+    pol = pairs[0][1].peer.afs[fam].import_policy
+    inst, file = pol.instance, pol.config.file
+    text = ctx.snap.texts.get(file)
+    at = _block_end(text, inst.loc.line) if text is not None and inst.loc.file == file else None
+    if at is None:
+        return None
+    kw = "ip" if fam == 4 else "ipv6"
+    shared_maps = sorted({getattr(rcv.peer.afs[fam].import_policy.route_map, "name", "") for _, rcv in pairs} - {""})
+    lines = ["! podpath SEC001: each node's session accepts pod prefixes only inside that node's own pod CIDR"
+             + (f"; route-map {', '.join(shared_maps)} still decides the rest" if shared_maps else "")]
+    members: list[str] = []
+    bindings: list[str] = []
+    seen: set[str] = set()
+    hosts: set[str] = set()
+    for snd, rcv in sorted(pairs, key=lambda x: (x[0].speaker.host, str(x[0].local_address))):
+        host, addr = snd.speaker.host, snd.local_address
+        if str(addr) in seen:
+            continue
+        seen.add(str(addr))
+        tag = _tag(host, fam)
+        rpol = rcv.peer.afs[fam].import_policy
+        shared = getattr(rpol.route_map, "name", None)
+        call = [f" call {shared}"] if shared else []
+        if host not in hosts:  # a node with several sessions: one route-map for all of them
+            hosts.add(host)
+            own = [c.value for c in cluster.nodes[host].pod_cidrs_of(fam)]
+            lines += [f"{kw} prefix-list PL_POD_{tag} seq {5 * (i + 1)} permit {o}" for i, o in enumerate(own)]
+            lines += [f"route-map RM_IN_{tag} permit 10", f" match {kw} address prefix-list PL_POD_{tag}", *call,
+                      "exit", f"route-map RM_IN_{tag} deny 20", f" match {kw} address prefix-list PL_CLUSTER_PODS",
+                      "exit", f"route-map RM_IN_{tag} permit 30", *call, "exit"]
+        if rcv.peer.listen_range is not None:  # a dynamic peer: configure it, in its group
+            members.append(f" neighbor {addr} peer-group {rpol.neighbor.name}")
+        bindings.append(f"  neighbor {addr} route-map RM_IN_{tag} in")
+    lines.append(f"router bgp {inst.asn}" + (f" vrf {inst.vrf}" if inst.vrf != "default" else ""))
+    lines += members
+    lines += [f" address-family {pol.af}", *bindings, " exit-address-family", "exit"]
+    lines.append("! PL_CLUSTER_PODS: the cluster's pod range (everything inside the prefix that covers it) and every "
+                 "shorter prefix covering it")
+    lines += _cluster_pods_list(ctx, kw, ranges) + ["!"]
+    patch = Patch([TextEdit.insert_before(file, at, *lines)])
+    diff = patch.diff(ctx.snap.texts)
+    front = "route-map " + ", ".join(shared_maps) if shared_maps else "the shared policy"
+    desc = (f"Bind each of the {len(seen)} node sessions to its own pod CIDR: a per-node inbound route-map (in front "
+            f"of {front}) accepts pod prefixes only inside that node's own pod CIDR and denies the rest of the "
+            "cluster's pod range; listen-range peers become explicit members of their peer group, which keeps the "
+            "group's settings. Apply with `patch -p1` from the snapshot directory; `podpath check --patch FILE` "
+            "checks it first")
+    return Fix(desc, file, None, diff)
+
+
+def _block_end(text: str, line: int) -> int | None:
+    """The line (1-based) just after the `router bgp` block starting at `line`: after its `exit` (as FRR
+    writes it), or before the next top-level command of an indented block; None when the block is not
+    indented (where it ends cannot be told from the text alone)."""
+    lines = text.splitlines()
+    indented = False
+    for i in range(line, len(lines)):  # lines[line] is the line after the block's first
+        t = lines[i]
+        if not t.strip() or t.lstrip().startswith("!"):
+            continue
+        if t[0] in " \t":
+            indented = True
+            continue
+        if t.rstrip() == "exit":
+            return i + 2
+        return i + 1 if indented else None
+    return len(lines) + 1 if indented else None
 
 
 # ============================================================================================ SEC002
@@ -436,19 +569,22 @@ def permit_covers_infrastructure(ctx: CheckContext) -> Iterable[Finding]:
     (or for Services) to the announcing node. Found by symbolic search over the policy; examples are
     checked concretely.
 
-    Fix: narrow the permitting clause's prefix-list to the prefixes the nodes really originate (each
-    node's own loopback, its pod CIDR), or bind each session to its node's prefixes."""
+    One finding per receiving router and family, every receiving peer (group) a location. Fix: narrow
+    the permitting clause's prefix-list to the prefixes the nodes really originate (each node's own
+    loopback, its pod CIDR), or bind each session to its node's prefixes."""
     comp = _compiler(ctx)
     cluster = ctx.cluster
-    for (sid, peer_name, fam), pairs in sorted(_group(_receiving_ends(ctx)).items()):
+    for (sid, fam), pairs in sorted(_group(_receiving_ends(ctx)).items()):
         hits = []
         services = [s.value for s in cluster.service_subnets if s.value.version == fam]
         if ("SEC002 infra", fam) not in comp.memo:  # the same for every receiver of the family
             comp.memo[("SEC002 infra", fam)] = _infra_addresses(cluster, fam)
         infra = comp.memo[("SEC002 infra", fam)]
-        by_host: dict[str, list[Any]] = {}
-        for host, addr, _ in infra:
-            by_host.setdefault(host, []).append(addr)
+        by_host: dict[str, list[Any]] | None = comp.memo.get(("SEC002 by host", fam))
+        if by_host is None:  # each host's own addresses, for every receiver of the family
+            by_host = comp.memo[("SEC002 by host", fam)] = {}
+            for host, addr, _ in infra:
+                by_host.setdefault(host, []).append(addr)
         base: Any = comp.memo.get(("SEC002 base", fam))  # one Space per family (_Compiler.space)
         for snd, rcv in sorted(pairs, key=lambda x: x[0].speaker.host):
             pol = rcv.peer.afs[fam].import_policy
@@ -483,9 +619,10 @@ def permit_covers_infrastructure(ctx: CheckContext) -> Iterable[Finding]:
                     for h, e in [x for x in hits if x[1] is not None][:MAX_EXAMPLES]]
         locs = [s.loc for _, e in hits if e is not None for s in e.path.steps if s.effect == "accept" and s.loc]
         rcv = pairs[0][1]
-        yield ctx.finding(f"{sid}:{peer_name}:ipv{fam}",
+        yield ctx.finding(f"{sid}:ipv{fam}",
                           f"{rcv.speaker.host} accepts from {_names(senders)} routes for other hosts' addresses "
-                          "(or the service range)", locations=[rcv.peer.loc] + locs, evidence=evidence,
+                          f"(or the service range){_through(pairs, fam)}", locations=_peer_locs(pairs, fam) + locs,
+                          evidence=evidence,
                           fix=Fix("Narrow the permitting clause to the prefixes nodes originate (their own loopback "
                                   "and pod CIDR), e.g. a per-node prefix-list; host routes of other hosts should "
                                   "never be accepted from a node", rcv.peer.loc.file))
@@ -532,7 +669,7 @@ def pod_route_leak(ctx: CheckContext) -> Iterable[Finding]:
         if a.peer.listen_range is not None:
             continue
         for fam, af in sorted(a.peer.afs.items()):
-            ranges = [p.value for p in ctx.cluster.all_pod_cidrs(fam)]
+            ranges = _pod_ranges(comp, ctx.cluster, fam)
             if not ranges or af.export_policy is None:
                 continue
             pctx = PolicyContext(Direction.EXPORT, a.peer.local_as, a.peer.remote_as, a.remote_address,

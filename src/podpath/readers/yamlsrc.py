@@ -19,6 +19,7 @@ from ruamel.yaml.events import AliasEvent, ScalarEvent
 from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 from podpath.diagnostics import Diagnostics, Loc
+from podpath.readers import fastyaml
 
 # Bounds that keep hostile or broken YAML from exhausting the stack or memory. Real configurations nest a
 # few dozen levels at most and use aliases for a handful of shared blocks.
@@ -101,7 +102,18 @@ def _yaml() -> YAML:
 
 
 def load_documents(text: str, file: str, diags: Diagnostics) -> list[YamlDoc] | None:
-    """Parse every document; on a syntax error report it and return None."""
+    """Parse every document; on a syntax error report it and return None.
+
+    libyaml's C parser reads what it can reproduce exactly (readers/fastyaml.py); ruamel reads the rest and
+    words every error."""
+    fast = fastyaml.load_all(text, MAX_DEPTH)
+    if fast is not None:
+        return [YamlDoc(file, i, data, node_loc(data, file)) for i, data in enumerate(fast) if data is not None]
+    return load_documents_ruamel(text, file, diags)
+
+
+def load_documents_ruamel(text: str, file: str, diags: Diagnostics) -> list[YamlDoc] | None:
+    """`load_documents` by ruamel alone (every text it does not hand to libyaml, and the tests' reference)."""
     docs: list[YamlDoc] = []
     try:
         for i, data in enumerate(_yaml().load_all(io.StringIO(text))):

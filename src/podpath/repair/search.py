@@ -107,8 +107,10 @@ def _with_targets(c: Candidate, more: tuple[str, ...]) -> Candidate:
 
 
 def repair(snap: "Snapshot", report: "Report | None" = None, *, limit: int = MAX_CANDIDATES,
-           work: int | None = None) -> RepairResult:
-    """The verified repairs of `snap`, best first (see the module docstring)."""
+           work: int | None = None, checked: "Report | None" = None) -> RepairResult:
+    """The verified repairs of `snap`, best first (see the module docstring). `checked`: the report of every
+    rule as run (`snap.check()`, before suppressions) when the caller has it, so that the baseline's rules
+    are not run again."""
     import podpath.repair.operators  # noqa: F401  (registers every operator)
 
     out = RepairResult()
@@ -122,7 +124,7 @@ def repair(snap: "Snapshot", report: "Report | None" = None, *, limit: int = MAX
         out.cut = (f"not run: {len(snap.cluster.hosts):,} hosts, and one verification re-simulates them all; "
                    f"`podpath check` spends at most {work:,} host-verifications on it (`podpath fix` is not bounded)")
         return out
-    base = Baseline(snap, report)
+    base = Baseline(snap, report, checked)
     out.errors = sorted(base.errors)
     if not base.errors:
         return out  # healthy (or only warnings): nothing to repair
@@ -137,12 +139,20 @@ def repair(snap: "Snapshot", report: "Report | None" = None, *, limit: int = MAX
                    f"verified ({len(snap.cluster.hosts):,} hosts: at most {out.budget} verification(s); `podpath fix` "
                    "is not bounded)")
         cands = cands[:out.budget]
+    first: Verification | None = None  # where _combine starts: the best-ranked one that makes progress
     for c in cands:
-        out.verifications.append(_verify_safely(base, c, out))
+        v = _verify_safely(base, c, out)
+        out.verifications.append(v)
+        if v.progress and (first is None or rank_key(v) < rank_key(first)):
+            first, v = v, first
+        if v is not None:
+            v.after = None  # only `first`'s patched snapshot may be needed again (memory: one per candidate)
     out.trials = len(cands)
     kept = sorted((v for v in out.verifications if v.kept), key=rank_key)
     combo = _combine(base, out.verifications, kept, out)
     out.repairs = ([combo] if combo is not None else []) + kept
+    for v in out.repairs + out.verifications:
+        v.after = None
     out.notes = list(dict.fromkeys(out.notes))
     return out
 
@@ -236,8 +246,11 @@ def _deeper(base: Baseline, current: Verification, out: RepairResult) -> Verific
 
     if out.trials >= out.budget:  # the load and check below cost about one verification
         return None
-    snap = load(base.snap.root, overlay=current.texts)
-    report = snap.check(base.rules)  # what operators see of it: its errors
+    if current.after is not None:  # read, simulated and checked by its verification
+        snap, report = current.after
+    else:
+        snap = load(base.snap.root, overlay=current.texts)
+        report = snap.check(base.rules)  # what operators see of it: its errors
     if not any(f.severity.value == "error" for f in report.findings):
         return None
     best: Verification | None = None

@@ -3,7 +3,8 @@ re-check, and compare with the baseline (podpath.diff).
 
 API:
 
-    Baseline(snap, report=None)                        the snapshot as loaded, its report, its simulated state
+    Baseline(snap, report=None, checked=None)          the snapshot as loaded, its report, its simulated state
+                                                       (checked: `snap.check()` as run, if the caller has it)
     verify(base: Baseline, candidates: Candidate | Sequence[Candidate]) -> Verification
     Verification.kept          resolves an error finding of the baseline, and no regression at all
     Verification.progress      resolves an error finding with no pair, session or kernel route lost (new error
@@ -35,14 +36,22 @@ class Baseline:
     """What every candidate is compared with: the loaded snapshot, its report (without one, the report of the
     rules that can report an error) and simulated state."""
 
-    def __init__(self, snap: "Snapshot", report: "Report | None" = None) -> None:
+    def __init__(self, snap: "Snapshot", report: "Report | None" = None, checked: "Report | None" = None) -> None:
         self.snap = snap
+        from dataclasses import replace
+
         from podpath.checks import Report
 
         self.rules = error_rules({f.rule for f in report.findings if f.severity.value == "error"} if report else set())
         # the baseline as the verification sees it: the findings of the rules it re-runs, as they run (a report
-        # given may be filtered: suppressions, --rule)
-        self.checked: Report = snap.check(self.rules)
+        # given may be filtered: suppressions, --rule). `checked`, the report of every rule as run (`snap.check()`,
+        # before suppressions), holds them already: each rule's findings do not depend on which others run.
+        if checked is not None:
+            wanted = set(self.rules)
+            self.checked: Report = replace(checked, findings=[f for f in checked.findings if f.rule in wanted],
+                                           suppressed=[])
+        else:
+            self.checked = snap.check(self.rules)
         self.report = report if report is not None else self.checked
         self.errors = {f.id for f in self.report.findings if f.severity.value == "error"}
         self.diagnostics = {(d.loc, d.message) for d in snap.diagnostics.errors}
@@ -66,6 +75,9 @@ class Verification:
     errors_after: int | None = None  # error findings after the patch (None: not checked, a hard regression)
     diff: SnapshotDiff | None = field(default=None, repr=False)
     texts: dict[str, str] = field(default_factory=dict, repr=False)  # the patched files' texts
+    # the patched snapshot as loaded and simulated, with its report of `Baseline.rules`: the search's next step
+    # runs the operators on it instead of reading and checking it again (search._deeper); dropped once unneeded
+    after: "tuple[Snapshot, Report] | None" = field(default=None, repr=False, compare=False)
 
     @property
     def candidate(self) -> Candidate:
@@ -173,6 +185,7 @@ def verify(base: Baseline, candidates: "Candidate | Sequence[Candidate]") -> Ver
     after_report = after.check(base.rules)
     v.errors_after = sum(1 for f in after_report.findings if f.severity.value == "error")
     v.texts = texts
+    v.after = (after, after_report)
     add_findings(d, base.checked, after_report)
     v.regressions = sorted(regs + d.regressions())
     v.resolved = [f.id for f in d.findings_resolved]

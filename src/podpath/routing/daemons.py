@@ -6,13 +6,14 @@ simulator is otherwise daemon-agnostic."""
 from __future__ import annotations
 
 import functools
+import operator
 from typing import Callable
 
 from podpath.routing.bgp import BgpSpeaker, Daemon, PeerAf
 from podpath.routing.network import Network
 from podpath.routing.policy import Direction, PolicyContext, PolicyResult, Verdict
 from podpath.routing.rib import Decision, Path
-from podpath.routing.route import WELL_KNOWN_COMMUNITIES, IPAddress, Protocol, Route, RouteDest
+from podpath.routing.route import WELL_KNOWN_COMMUNITIES, IPAddress, Protocol, ReadTracked, Route, RouteDest
 from podpath.routing.sessions import Session, SessionEnd
 
 NO_EXPORT = WELL_KNOWN_COMMUNITIES["no-export"]
@@ -21,28 +22,109 @@ BIRD_PREFERENCE = {Protocol.CONNECTED: 240, Protocol.STATIC: 200, Protocol.OSPF:
                    Protocol.KERNEL: 10}
 
 
+def _nothing(route: Route) -> tuple[()]:
+    return ()
+
+
+_MISSING = object()
+
+
 class PolicyCache:
     """Policy results are pure functions of (policy, route, context): thousands of
-    peers sharing one route-map evaluate it once per distinct route."""
+    peers sharing one route-map evaluate it once per distinct route.
+
+    Per policy object (results carry its file:line), and per context where the policy reads
+    it. A policy is run on a `ReadTracked` copy of the route, which records the fields read
+    and set; the result then holds for every route equal on those fields (the policy is
+    deterministic: given the same values it reads the same fields in the same order), with
+    the fields it set taken from the result. A route-map that matches nothing (`permit 10`
+    alone) is thus evaluated once, not once per prefix and peer. A policy whose results are
+    not reused that way (it reads what differs from route to route, e.g. the prefix) is soon
+    run untracked, with its results kept by route, and not kept at all if those are not
+    reused either."""
+
+    _PROBATION = 64  # misses before a policy whose results are not reused is kept by route
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[int, Route, PolicyContext], PolicyResult] = {}
+        self._by_route: dict[tuple[int, Route, PolicyContext | None], PolicyResult] = {}
+        # (policy id, context) -> ([(getter of the fields read and set, {their values: (verdict,
+        # fields set or None, trace, decided_by, errors)})], [hits, misses by fields, hits, misses by
+        # route], the policy: kept alive, its id is in the key)
+        self._shared: dict[tuple[int, PolicyContext | None],
+                           tuple[list[tuple[Callable[[Route], object], dict[object, tuple[object, ...]]]],
+                                 list[int], object]] = {}
+        self._getters: dict[tuple[str, ...], Callable[[Route], object]] = {}
+        self._ctxs: dict[tuple[int, Direction], tuple[SessionEnd, PolicyContext]] = {}
         self.hits = 0
         self.misses = 0
+
+    def ctx(self, end: SessionEnd, direction: Direction) -> PolicyContext:
+        """The policy context of a session end (built once per end and direction)."""
+        k = (id(end), direction)
+        c = self._ctxs.get(k)
+        if c is None or c[0] is not end:
+            c = self._ctxs[k] = (end, _ctx(end, direction))
+        return c[1]
 
     def apply(self, policy: object, route: Route, ctx: PolicyContext) -> PolicyResult:
         if getattr(policy, "trivial", False):  # cheaper to evaluate than to hash the route
             return policy.evaluate(route, ctx)  # type: ignore[attr-defined]
-        # Per policy object (results carry its file:line); the session matters only if it is read.
-        key = (id(policy), route, None if getattr(policy, "context_free", False) else ctx)
-        r = self._cache.get(key)
-        if r is None:
-            self.misses += 1
-            r = policy.evaluate(route, ctx)  # type: ignore[attr-defined]
-            self._cache[key] = r
+        ck = None if getattr(policy, "context_free", False) else ctx  # the session matters only if it is read
+        sk = (id(policy), ck)
+        sh = self._shared.get(sk)
+        if sh is None:
+            sh = self._shared[sk] = ([], [0, 0, 0, 0], policy)
+        shapes, stats, _ = sh
+        if stats[1] > self._PROBATION and stats[0] * 4 < stats[1]:  # results not reused by fields: by route
+            if stats[3] > self._PROBATION and stats[2] * 4 < stats[3]:  # nor by route: just evaluate
+                self.misses += 1
+                return policy.evaluate(route, ctx)  # type: ignore[attr-defined]
+            key = (sk[0], route, ck)
+            r = self._by_route.get(key)
+            if r is None:
+                self.misses += 1
+                stats[3] += 1
+                r = self._by_route[key] = policy.evaluate(route, ctx)  # type: ignore[attr-defined]
+            else:
+                self.hits += 1
+                stats[2] += 1
+            return r
+        for get, table in shapes:
+            e = table.get(get(route))
+            if e is not None:
+                self.hits += 1
+                stats[0] += 1
+                verdict, sets, trace, decided, errors = e
+                return PolicyResult(verdict, route.replace(**sets) if sets else route, trace, decided,  # type: ignore[arg-type]
+                                    errors)
+        self.misses += 1
+        stats[1] += 1
+        tracked = ReadTracked.of(route)
+        res: PolicyResult = policy.evaluate(tracked, ctx)  # type: ignore[attr-defined]
+        out = res.route
+        if out is tracked:
+            sets = None
+            out = route
+        elif out.__class__ is ReadTracked:
+            od = out.__dict__
+            sets = {f: od[f] for f in sorted(od["_rw"][1])}
+            out = out.plain()  # type: ignore[attr-defined]
+        else:  # a route not made from this one: nothing to share
+            return res
+        # Keyed by the fields set too: a field set on a copy the policy then dropped keeps its value.
+        reads, writes = tracked.__dict__["_rw"]
+        fields = tuple(sorted(reads | writes))
+        get = self._getters.get(fields)
+        if get is None:
+            get = self._getters[fields] = operator.attrgetter(*fields) if fields else _nothing
+        for g, table in shapes:
+            if g is get:
+                break
         else:
-            self.hits += 1
-        return r
+            table = {}
+            shapes.append((get, table))
+        table[get(route)] = (res.verdict, sets, res.trace, res.decided_by, res.errors)
+        return PolicyResult(res.verdict, out, res.trace, res.decided_by, res.errors)
 
 
 def _ctx(end: SessionEnd, direction: Direction) -> PolicyContext:
@@ -54,9 +136,10 @@ def _ctx(end: SessionEnd, direction: Direction) -> PolicyContext:
 # --------------------------------------------------------------------------------------------- import
 
 def import_path(sp: BgpSpeaker, end: SessionEnd, session: Session, wire: Route, net: Network,
-                cache: PolicyCache, sender_host: str) -> tuple[Path | None, Decision]:
+                cache: PolicyCache, sender_host: str, explain: bool = True) -> tuple[Path | None, Decision]:
     """A route arrives at `sp` over `end` (the receiving end). Returns the path to store
-    (possibly invalid) or None if it is dropped, and the decision."""
+    (possibly invalid) or None if it is dropped, and the decision (None when a policy decides
+    or the path is stored and `explain` is off: the simulator's fast path does not keep them)."""
     af = end.peer.afs.get(wire.family)
     where = end.from_label
     if af is None:
@@ -129,8 +212,10 @@ def import_path(sp: BgpSpeaker, end: SessionEnd, session: Session, wire: Route, 
             return None, Decision(sp.id, "import", False, f"{where}: eBGP channel without an import policy "
                                   "(BIRD refuses such a configuration)", end.peer.loc, route=route)
     else:
-        decided = cache.apply(policy, route, _ctx(end, Direction.IMPORT))
+        decided = cache.apply(policy, route, cache.ctx(end, Direction.IMPORT))
         if decided.verdict is Verdict.REJECT:
+            if not explain:
+                return None, None  # type: ignore[return-value]
             d = decided.decided_by
             return None, Decision(sp.id, "import", False,
                                   f"{where}: rejected by import policy {getattr(policy, 'name', '')}"
@@ -141,6 +226,8 @@ def import_path(sp: BgpSpeaker, end: SessionEnd, session: Session, wire: Route, 
                 end.remote_router_id, end.peer.name, af.rr_client, end.ifname if end.single_hop else None,
                 sender_host if (route.family == 6 and sp.daemon is Daemon.FRR and wire.next_hop_ll is not None) else None,
                 unreachable=unreachable)
+    if not explain:
+        return path, None  # type: ignore[return-value]
     text = f"{where}: accepted" + ("" if valid else f" but not usable: {why}") + (f" ({why})" if unreachable else "")
     return path, Decision(sp.id, "import", True, text, af.import_loc, decided, end.peer.name, route)
 
@@ -197,7 +284,7 @@ def _self_address(sp: BgpSpeaker, end: SessionEnd, family: int, net: Network) ->
 
 def _policy(sp: BgpSpeaker, policy: object, route: Route, end: SessionEnd, cache: PolicyCache,
             where: str, loc: object) -> tuple[Route | None, Decision | None, PolicyResult]:
-    res = cache.apply(policy, route, _ctx(end, Direction.EXPORT))
+    res = cache.apply(policy, route, cache.ctx(end, Direction.EXPORT))
     if res.verdict is Verdict.REJECT:
         d = res.decided_by
         return None, Decision(sp.id, "export", False, f"{where}: rejected by export policy "
@@ -218,17 +305,20 @@ def _export_frr(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Sess
         return None, Decision(sp.id, "export", False, f"{where}: ORIGINATOR_ID is the peer's router-id")
     r = path.route
     fam = r.family
+    # One copy of the route for every change before the policy (none of them reads another's field).
+    changes: dict[str, object]
     if end.ibgp:
-        r = r.replace(local_pref=r.local_pref if r.local_pref is not None else sp.options.default_local_pref)
+        changes = {"local_pref": r.local_pref if r.local_pref is not None else sp.options.default_local_pref}
     else:
-        r = r.replace(local_pref=None, originator_id=None, cluster_list=())
+        changes = {"local_pref": None, "originator_id": None, "cluster_list": ()}
         if not path.local:
-            r = r.replace(med=None)
+            changes["med"] = None
     # Next hop.
     own = _self_address(sp, end, fam, net)
     nh = r.next_hop
     host = net.host(sp.host)
     use_self = path.local or nh is None or (nh is not None and nh.is_unspecified)
+    peer_link: object = _MISSING
     if af.next_hop_self == "force" or (af.next_hop_self and not reflected):
         use_self = True
     elif not end.ibgp and not use_self and not af.next_hop_keep:
@@ -244,13 +334,17 @@ def _export_frr(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Sess
     if use_self:
         if own is None:
             return None, Decision(sp.id, "export", False, f"{where}: no IPv{fam} address to use as next hop")
-        r = r.replace(next_hop=own)
+        changes["next_hop"] = own
     # Link-local next hop on shared networks for eBGP or own paths, not reflected.
     # FRR's peer->shared_network: the peer is on a connected subnet (multihop or not).
-    shared = end.remote_address is not None and end.ifname not in (None, "lo") \
-        and host.on_link(end.remote_address) is not None
+    if peer_link is _MISSING:
+        shared = end.remote_address is not None and end.ifname not in (None, "lo") \
+            and host.on_link(end.remote_address) is not None
+    else:
+        shared = end.ifname not in (None, "lo") and peer_link is not None
     add_ll = fam == 6 and shared and (not end.ibgp or path.local) and not reflected
-    r = r.replace(next_hop_ll=_LL_MARK if add_ll else None, weight=0, peer=None, source_name=None, preference=None)
+    changes.update(next_hop_ll=_LL_MARK if add_ll else None, weight=0, peer=None, source_name=None, preference=None)
+    r = r.replace(**changes)
     if af.export_policy is None:
         if not end.ibgp and sp.options.ebgp_requires_policy:
             return None, Decision(sp.id, "export", False, f"{where}: no outbound policy on an eBGP session and "

@@ -250,3 +250,72 @@ class Route:
 
 
 _ROUTE_CMP = tuple(f.name for f in dataclasses.fields(Route) if f.compare)
+_ROUTE_FIELDS = frozenset(f.name for f in dataclasses.fields(Route))
+
+
+class ReadTracked(Route):
+    """A Route that records which of its fields a policy reads and which it sets, through
+    every copy `replace` makes (routing.daemons.PolicyCache: a policy's result holds for
+    every route equal to this one on the fields it read). Hashing or comparing it counts as
+    reading every field."""
+
+    def __getattribute__(self, name: str) -> object:
+        if name in _ROUTE_FIELDS:
+            d = object.__getattribute__(self, "__dict__")
+            d["_rw"][0].add(name)
+            return d[name]
+        if name == "family":  # the address family alone, not the prefix (kernel protocols per family)
+            d = object.__getattribute__(self, "__dict__")
+            d["_rw"][0].add(name)
+            return d["prefix"].version
+        return object.__getattribute__(self, name)
+
+    @classmethod
+    def of(cls, route: Route) -> "ReadTracked":
+        new = object.__new__(cls)
+        d = new.__dict__
+        d.update(route.__dict__)
+        d.pop("_h", None)
+        d["_rw"] = (set(), set())
+        return new
+
+    def replace(self, **changes: object) -> "Route":
+        d = object.__getattribute__(self, "__dict__")
+        for k in changes:
+            if k not in _ROUTE_FIELDS:
+                raise TypeError(f"Route has no field {k!r}")
+        d["_rw"][1].update(changes)
+        new = object.__new__(ReadTracked)
+        nd = new.__dict__
+        nd.update(d)
+        nd.pop("_h", None)
+        nd.update(changes)
+        return new
+
+    def plain(self) -> Route:
+        """The same route, untracked."""
+        new = object.__new__(Route)
+        d = new.__dict__
+        d.update(object.__getattribute__(self, "__dict__"))
+        d.pop("_h", None)
+        del d["_rw"]
+        return new
+
+    def __hash__(self) -> int:
+        d = object.__getattribute__(self, "__dict__")
+        d["_rw"][0].update(_ROUTE_FIELDS)
+        return hash(tuple([d[n] for n in _ROUTE_CMP]))
+
+    def __eq__(self, other: object) -> bool:
+        d = object.__getattribute__(self, "__dict__")
+        d["_rw"][0].update(_ROUTE_FIELDS)
+        if not isinstance(other, Route):
+            return NotImplemented
+        od = object.__getattribute__(other, "__dict__")
+        if isinstance(other, ReadTracked):
+            od["_rw"][0].update(_ROUTE_FIELDS)
+        return all(d[n] == od[n] for n in _ROUTE_CMP)
+
+    def __ne__(self, other: object) -> bool:
+        r = self.__eq__(other)
+        return r if r is NotImplemented else not r

@@ -252,7 +252,7 @@ class _Group:
         # Every receiver rejects whatever it is sent: all Cilium (>= 1.16, rejects every received
         # path), all with an import policy that denies every route, or all with one AS `loop_as` and
         # no allowas-in, where nothing on the way can take an AS out of the path (no policy, or a
-        # trivial one): a path naming that AS is refused.
+        # trivial one, or one that keeps every AS of the path): a path naming that AS is refused.
         self.loop_as: int | None = None
         recv_afs = [m.rcv.peer.afs.get(fam) for m in members]
         if all(m.rsp.daemon is Daemon.CILIUM and not m.rsp.options.accepts_received for m in members):
@@ -260,7 +260,7 @@ class _Group:
         elif all(a is not None and getattr(a.import_policy, "denies_all", False) for a in recv_afs):
             self.rejects = True  # every receiver's import policy rejects every route (an FRR `deny` first)
         elif (len({m.local_as for m in members}) == 1 and all(a is None or not a.allowas_in for a in recv_afs)
-              and (pol is None or getattr(pol, "trivial", False))):
+              and (pol is None or getattr(pol, "trivial", False) or getattr(pol, "keeps_as_path", False))):
             self.loop_as = members[0].local_as
         # BIRD runs the export filter on the route as it is in the table (attributes for the
         # session come after): a filter that reads only the route refuses it for every member.
@@ -757,13 +757,13 @@ class Simulator:
                     # (loop, martian and reflection checks) is imported on its own.
                     if m.local_as in counts or m.rhost in nh_hosts or m.rcluster in clusters or (  # type: ignore[operator]
                             orig and m.ribgp and oid == m.rrid):
-                        path = import_path(m.rsp, m.rcv, m.session, wire, net, cache, sender_host)[0]
+                        path = import_path(m.rsp, m.rcv, m.session, wire, net, cache, sender_host, False)[0]
                     else:
                         ik = m.isig * 8 + nh_bits(w, m.rhost)
                         tmpl = by_sig.get(ik, _MISSING)
                         if tmpl is _MISSING:
                             path = by_sig[ik] = import_path(m.rsp, m.rcv, m.session, wire, net, cache,
-                                                            sender_host)[0]
+                                                            sender_host, False)[0]
                         elif tmpl is None:
                             path = None
                         else:  # Path.with_source, inlined
@@ -847,13 +847,13 @@ class Simulator:
                     d.pop(b.pos, None)
                     return
                 if all_hit:  # the route names the AS every member has: imported the same way by all
-                    path = import_path(rep.rsp, rep.rcv, rep.session, wire0, net, cache, host)[0]
+                    path = import_path(rep.rsp, rep.rcv, rep.session, wire0, net, cache, host, False)[0]
                 else:
                     by_sig = w[5]  # type: ignore[index]
                     ik = b.isig * 8 + nh_bits(w, rep.rhost)  # type: ignore[arg-type]
                     path = by_sig.get(ik, _MISSING)  # type: ignore[assignment]
                     if path is _MISSING:
-                        path = by_sig[ik] = import_path(rep.rsp, rep.rcv, rep.session, wire0, net, cache, host)[0]
+                        path = by_sig[ik] = import_path(rep.rsp, rep.rcv, rep.session, wire0, net, cache, host, False)[0]
                 if path is None:
                     d.pop(b.pos, None)
                 else:
@@ -1118,10 +1118,9 @@ class Simulator:
                 r = path.route
                 if r.protocol is Protocol.KERNEL:
                     continue
-                # Each speaker has its own kernel protocol: a route is evaluated once per speaker
-                # anyway, so the result is not kept (a cache would hold one entry per route).
-                res = pol.evaluate(r, kctx)
-                self.cache.misses += 1
+                # Each speaker has its own kernel protocol: results are kept by the fields the
+                # filter reads (usually the protocol name), not by route.
+                res = self.cache.apply(pol, r, kctx)
                 if tracing:
                     self._record(prefix, Decision(sp.id, "kernel", res.verdict is Verdict.ACCEPT,
                                                   f"{sp.id}: kernel protocol export "

@@ -271,6 +271,38 @@ class Space:
     def prefix_is(self, net: IPNetwork) -> Any:
         return self.prefix_within(net, net.prefixlen, net.prefixlen)
 
+    def prefix_paths(self, items: Iterable[tuple[int, int, int]]) -> Any:
+        """Routes whose prefix is the first `n` bits of address `a`, for each (a, lo, hi) and each n in
+        [lo, hi]: the OR of `prefix_is` over those prefixes (e.g. every shorter prefix covering one of a
+        thousand pod CIDRs), built over a binary trie of the addresses: one `ite` per trie node instead of
+        one cube per prefix (17,000 IPv6 supernets at 1,000 nodes: ~1 s that way)."""
+        w = self.width
+        todo = sorted({(a, max(lo, 0), min(hi, w)) for a, lo, hi in items if max(lo, 0) <= min(hi, w)})
+        bdd = self.bdd
+
+        def build(sub: list[tuple[int, int, int]], d: int) -> Any:
+            first = min(lo for _, lo, _ in sub)
+            if first > d:  # no prefix ends before `first`: the bits all share up to there are one cube
+                a0 = sub[0][0]
+                differ = 0
+                for a, _, _ in sub:
+                    differ |= a ^ a0
+                k = min(first, w - differ.bit_length())  # the first bit where two addresses differ
+                if k > d:
+                    cube = bdd.cube({self.addr_bits[i]: bool((a0 >> (w - 1 - i)) & 1) for i in range(d, k)})
+                    return cube & build(sub, k)
+            r = self.length("=", d) if any(lo <= d <= hi for _, lo, hi in sub) else self.false
+            deeper = [x for x in sub if x[2] > d]
+            if deeper:
+                bit = 1 << (w - 1 - d)
+                one = [x for x in deeper if x[0] & bit]
+                zero = [x for x in deeper if not x[0] & bit]
+                r = r | bdd.ite(self.var(self.addr_bits[d]), build(one, d + 1) if one else self.false,
+                                build(zero, d + 1) if zero else self.false)
+            return r
+
+        return build(todo, 0) if todo else self.false
+
     def nh_in(self, net: IPNetwork) -> Any:
         """The next hop (unset reads as the unspecified address) is inside `net`."""
         if net.version != self.family:

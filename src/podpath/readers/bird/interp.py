@@ -383,8 +383,15 @@ class _Exec:
 
     # -- helpers --
     def text(self, loc: Loc | None) -> str:
-        t = self.cfg.line(loc)
-        return t if len(t) <= 120 else t[:117] + "..."
+        if loc is None:
+            return ""
+        texts = self.pol._texts  # once per line of the filter: a filter runs for thousands of routes
+        k = (loc.file, loc.line)
+        t = texts.get(k)
+        if t is None:
+            t = self.cfg.line(loc)
+            t = texts[k] = t if len(t) <= 120 else t[:117] + "..."
+        return t
 
     def step(self, loc: Loc | None, effect: str, text: str | None = None) -> TraceStep:
         s = TraceStep(loc, text if text is not None else self.text(loc), effect)
@@ -880,6 +887,7 @@ class BirdFilterPolicy:
         self.name = name
         self._consts: dict[int, Any] = config.__dict__.setdefault("_bird_consts", {})
         self._key: Any = None
+        self._texts: dict[tuple[str, int], str] = {}  # (file, line) -> trace text (_Exec.text)
 
     # The interpreter reads the route only (`proto`, `from`... are route attributes), never the
     # session: the simulator need not tell peers apart for it.

@@ -850,6 +850,30 @@ class NeighborPolicy:
         return True
 
     @functools.cached_property
+    def keeps_as_path(self) -> bool:
+        """True when no route leaves this policy with an AS taken out of its AS path: no
+        remove-private-AS or as-override, and no route-map clause, in the map or in one it
+        calls, with `set as-path exclude` or `set as-path replace`. A receiver whose own AS is in
+        the path then refuses it whatever the policy does (routing.sim: it is not offered)."""
+        a = self.settings
+        if a is not None and (a.remove_private_as or a.as_override):
+            return False
+        seen: set[str] = set()
+        todo = [self.route_map.name] if self.route_map is not None else []
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            rm = self.config.route_maps.get(name)
+            for cl in rm.clauses.values() if rm is not None else ():
+                if any(s.kind in ("as-path exclude", "as-path replace") for s in cl.sets):
+                    return False
+                if cl.call is not None:
+                    todo.append(cl.call.name)
+        return True
+
+    @functools.cached_property
     def key(self) -> object:
         """A structural key (routing.policy.policy_key) for an inbound policy with no filter
         configured: what `evaluate` then reads (the weight, `ebgp-requires-policy`, whether the

@@ -55,10 +55,10 @@ def lost_pod_routes(ctx: RepairContext) -> list[Lost]:
         fwd = Forwarder(res, snap.control_plane().network)
         nodes = sorted(snap.cluster.nodes.values(), key=lambda n: n.name)
         hosts = set(res.fib)
+        sources = fwd.sources(n.name for n in nodes if n.name in hosts)  # grouped once, for every prefix
         for node in nodes:
-            srcs = [n.name for n in nodes if n.name != node.name and n.name in hosts]
             for c in node.pod_cidrs:
-                missing = fwd.undelivered(c.value, node.name, srcs) if srcs else []
+                missing = fwd.undelivered_from(c.value, node.name, sources)  # the sources other than node
                 if missing:
                     out.append(Lost(c.value, node.name, sorted(missing)))
         if out:
