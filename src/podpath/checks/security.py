@@ -534,8 +534,7 @@ def _frr_bind_patch(ctx: CheckContext, fam: int, pairs: list[tuple[Any, Any]], r
     desc = (f"Bind each of the {len(seen)} node sessions to its own pod CIDR: a per-node inbound route-map (in front "
             f"of {front}) accepts pod prefixes only inside that node's own pod CIDR and denies the rest of the "
             "cluster's pod range; listen-range peers become explicit members of their peer group, which keeps the "
-            "group's settings. Apply with `patch -p1` from the snapshot directory; `podpath check --patch FILE` "
-            "checks it first")
+            "group's settings. Apply with `patch -p1` from the snapshot directory")
     return Fix(desc, file, None, diff)
 
 

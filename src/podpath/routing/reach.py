@@ -335,7 +335,8 @@ class Forwarder:
         return out
 
     def sources(self, names: Iterable[str]) -> "Sources":
-        """`names` prepared for `undelivered_from`: grouped by the cohort each host follows."""
+        """`names` prepared for `undelivered_from` (and `stops`): grouped by the cohort each host
+        follows and in classes of hosts with alike tables."""
         return Sources(self, list(names))
 
     def _keys_of(self, host: str, fam: int) -> list[tuple[tuple[object, ...], FibEntry]]:
@@ -608,7 +609,9 @@ class Forwarder:
             cl = klass(src) if grouped is not None and src not in memo else None
             if cl is not None:
                 got = matched.get(cl) or match(cl)
-                if got[2] is not None and got[2] in memo and src not in got[1]:
+                if src in got[1]:
+                    cl = None
+                elif got[2] is not None and got[2] in memo:
                     out[src] = memo[src] = memo[got[2]]  # its one step leads to a host already walked
                     continue
             path: list[str] = []
@@ -621,15 +624,16 @@ class Forwarder:
                 if host in path or len(path) > MAX_HOPS:
                     res = (host, None)  # a loop or too many hops: it stops here
                     break
+                if path and grouped is not None:  # (the source's class is settled above)
+                    cl = klass(host)
+                    if cl is not None:
+                        got = matched.get(cl) or match(cl)
+                        if host in got[1]:
+                            cl = None
                 path.append(host)
-                cl = klass(host) if grouped is not None else None
                 if cl is not None:
-                    got = matched.get(cl) or match(cl)
-                    if host in got[1]:
-                        cl = None
-                    else:
-                        e = got[0]
-                if cl is None:
+                    e = got[0]
+                else:
                     lpm = self._view.get(host) or self._lpm.get(host)
                     e = lpm.lookup(fam, value) if lpm is not None else None
                 if e is None:

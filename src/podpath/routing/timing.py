@@ -447,7 +447,8 @@ def _family_problems(res: Any, net: Any) -> tuple[dict[int, str], dict[int, int]
             why.setdefault(fam, f"local-preference defaults differ ({', '.join(map(str, sorted(vals)))})")
     closed = {k for k, v in shut.items() if len(v) == 1 and None not in v}
     # a Cilium speaker whose every session goes to one speaker that hears paths only through its own AS
-    sole = {k for k, v in unreachable_at.items() if peers.get(k) == v and len(v) == 1 and (next(iter(v)), k[1]) in closed}
+    sole = {k for k, v in unreachable_at.items()
+            if peers.get(k) == v and len(v) == 1 and (next(iter(v)), k[1]) in closed}
     for k in unreachable_at.keys() - sole:
         why.setdefault(k[1], f"{k[0]}'s paths may be unreachable (BIRD ranks such paths lower) at "
                              f"{', '.join(sorted(unreachable_at[k]))}, which may hear them otherwise too")
@@ -529,7 +530,8 @@ def timing_dependent(cp: object, res: object, max_routes: int | None = None,
             candidates = sorted(multi if suspect is None else multi & suspect, key=_pkey)
     run = candidates
     if budget is not None and candidates:
-        n_prefixes = max(1, len(res.tables[next(iter(res.tables))]._u.prefixes)) if res.tables else 1  # type: ignore[attr-defined]
+        first = next(iter(res.tables.values()), None)  # type: ignore[attr-defined]
+        n_prefixes = max(1, len(first._u.prefixes)) if first is not None else 1
         per = max(1.0, main_steps / n_prefixes)  # the main run's steps per prefix: the second run's estimate
         run = candidates[:int(budget / per)]
     if len(run) < len(candidates) and skipped is not None:

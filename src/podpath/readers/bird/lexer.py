@@ -119,6 +119,8 @@ _OPS = {"..": "DDOT", "!=": "NEQ", "!~": "NMA", "<=": "LEQ", ">=": "GEQ", "&&": 
         "|": "PIPE", "&": "AMP", "-": "MINUS"}
 _INCLUDE = re.compile(r'include[ \t]*"([^"\n]*)"[ \t]*;')
 
+_SPECIAL = frozenset(KEYWORDS) | frozenset(ENUMS)  # words that may be more than a NAME
+
 # Terminal names -> words for error messages.
 HUMAN: dict[str, str] = {
     "NAME": "a name", "NUM": "a number", "IP4": "an IPv4 address", "IP6": "an IPv6 address",
@@ -162,7 +164,7 @@ def tokens(job: LexJob, states: Any = None, stack: list[Any] | None = None) -> I
     line = job.line
     line_start = pos - (job.col - 1)  # column 1 is at line_start
     at_line_start = job.col == 1 or not text[line_start:pos].strip()
-    keywords, enums, ops, reserved = KEYWORDS, ENUMS, _OPS, RESERVED
+    keywords, enums, ops, reserved, special = KEYWORDS, ENUMS, _OPS, RESERVED, _SPECIAL
     count, rfind = text.count, text.rfind
     for m in _MASTER.finditer(text, pos, end):
         kind = m.lastgroup
@@ -179,7 +181,7 @@ def tokens(job: LexJob, states: Any = None, stack: list[Any] | None = None) -> I
         pos = mend
         col = start - line_start + 1
         if kind == "name":
-            word = m.group(kind)
+            word = text[start:pos]
             first = at_line_start
             at_line_start = False
             if first and word == "include":
@@ -191,8 +193,8 @@ def tokens(job: LexJob, states: Any = None, stack: list[Any] | None = None) -> I
                     yield from tokens(LexJob(text, file, diags, job.resolver, inc.end(), end, line,
                                              inc.end() - line_start + 1, job.depth, job.on_include), states, stack)
                     return
-            kw = keywords.get(word)
-            if kw is not None or word in enums:
+            if word in special:  # a keyword or an enum constant (one look-up for the other names)
+                kw = keywords.get(word)
                 acc = states[stack[-1]] if stack is not None else None
                 if kw is not None and (acc is None or kw in acc or word in reserved):
                     yield Tok(kw, word, line, col, file, start)
@@ -213,7 +215,7 @@ def tokens(job: LexJob, states: Any = None, stack: list[Any] | None = None) -> I
             continue
         at_line_start = False
         if kind == "op":
-            v = m.group(kind)
+            v = text[start:pos]
             yield Tok(ops[v], v, line, col, file, start)
         elif kind == "num" or kind == "hex":
             v = m.group(kind)

@@ -419,16 +419,27 @@ _SHARED = (str, int, bool, float, type(None), Loc, A.Node, Filter, Function, ipa
            ipaddress.IPv6Address, ipaddress.IPv4Network, ipaddress.IPv6Network)
 
 
+# class -> True when its instances are shared by clones (isinstance of _SHARED, decided once per class);
+# _SHARED_SEEN: the classes found shared so far (a set test in _copy's field loop, no call)
+_SHARED_CLASS: dict[type, bool] = {}
+_SHARED_SEEN: set[type] = set()
+
+
 def _copy(v: Any, memo: dict[int, Any]) -> Any:
     """copy.deepcopy for protocol clones, about ten times faster: immutable values (locations, syntax
     trees, filters, addresses) are shared rather than rebuilt, and the model's own dataclasses are
     copied field by field. Objects reached twice stay one object (like deepcopy's memo)."""
-    if isinstance(v, _SHARED):
+    cls = v.__class__
+    shared = _SHARED_CLASS.get(cls)
+    if shared is None:
+        shared = _SHARED_CLASS[cls] = isinstance(v, _SHARED)
+        if shared:
+            _SHARED_SEEN.add(cls)
+    if shared:
         return v
     got = memo.get(id(v))
     if got is not None:
         return got
-    cls = v.__class__
     if cls is list:
         out: Any = []
         memo[id(v)] = out
@@ -444,10 +455,12 @@ def _copy(v: Any, memo: dict[int, Any]) -> Any:
     elif cls.__module__ == __name__ and hasattr(v, "__dict__") and not hasattr(cls, "__deepcopy__"):
         out = object.__new__(cls)
         memo[id(v)] = out
-        d = out.__dict__
-        for k, x in v.__dict__.items():
-            d[k] = _copy(x, memo)
+        d = v.__dict__.copy()
+        seen = _SHARED_SEEN
+        for k, x in d.items():
+            if x.__class__ not in seen:  # most fields hold shared values: no call for them
+                d[k] = _copy(x, memo)
+        out.__dict__ = d
     else:
         out = copy.deepcopy(v, memo)
     return out
-

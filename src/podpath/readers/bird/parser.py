@@ -44,11 +44,6 @@ def _loc(t: Tok) -> Loc:
     return loc
 
 
-def _at(t: Tok) -> Tok:
-    """A node's position: the token itself (ast.Node.loc makes the Loc when asked)."""
-    return t
-
-
 def _nloc(n: Any) -> Any:
     """Position of a token or a node (for a node's `at`)."""
     return n.at if isinstance(n, A.Node) else n
@@ -68,7 +63,8 @@ def _ip(text: str, v6: bool) -> Any:
 
 
 class _Handlers:
-    """One method per grammar alias (h_<alias>); each receives the raw child list."""
+    """One method per grammar alias (h_<alias>); each receives the raw child list. A node's position
+    (`at`) is its first token itself: ast.Node.loc makes the Loc when asked."""
 
     def __init__(self) -> None:
         self.diags = Diagnostics()
@@ -140,7 +136,8 @@ class _Handlers:
             if ln > ip.max_prefixlen:
                 msg = f"invalid prefix length {ln}"
                 ln = ip.max_prefixlen
-            net = (ipaddress.IPv4Network if ip.version == 4 else ipaddress.IPv6Network)((ip, ln), strict=False)
+            # from the integer: given an address object, ipaddress formats it and parses the text again
+            net = (ipaddress.IPv4Network if ip.version == 4 else ipaddress.IPv6Network)((int(ip), ln), strict=False)
             if msg is None and net.network_address != ip:
                 msg = f"invalid prefix {addr}/{ln}, maybe you wanted {net}"
             if msg:
@@ -164,23 +161,23 @@ class _Handlers:
             return t
         ty = t.type
         if ty == "NAME":
-            return A.Word(_at(t), "name", t.value, t.value)
+            return A.Word(t, "name", t.value, t.value)
         if ty == "NUM":
-            return A.Word(_at(t), "num", str(t.value), t.value)
+            return A.Word(t, "num", str(t.value), t.value)
         if ty == "STRING":
-            return A.Word(_at(t), "string", t.value, t.value)
+            return A.Word(t, "string", t.value, t.value)
         if ty in ("IP4", "IP6"):
-            return A.Word(_at(t), "ip", t.value, self.value(t))
+            return A.Word(t, "ip", t.value, self.value(t))
         if ty in ("PFX4", "PFX6"):
             v = self.value(t)
-            return A.Word(_at(t), "prefix", f"{t.value[0]}/{t.value[1]}", v)
+            return A.Word(t, "prefix", f"{t.value[0]}/{t.value[1]}", v)
         if ty == "RD":
-            return A.Word(_at(t), "rd", t.value, self.value(t))
+            return A.Word(t, "rd", t.value, self.value(t))
         if ty == "ENUM":
-            return A.Word(_at(t), "enum", t.value, self.value(t))
+            return A.Word(t, "enum", t.value, self.value(t))
         if isinstance(t.value, str) and t.value.isidentifier():  # a keyword used as an option word
-            return A.Word(_at(t), "name", t.value, t.value)
-        return A.Word(_at(t), "punct", str(t.value), t.value)
+            return A.Word(t, "name", t.value, t.value)
+        return A.Word(t, "punct", str(t.value), t.value)
 
     def words(self, toks: list) -> list[A.Word]:
         return [self.word(t) for t in toks]
@@ -204,7 +201,7 @@ class _Handlers:
         return None
 
     def h_e_define(self, s: list) -> A.DefineDecl:
-        return A.DefineDecl(_at(s[0]), s[1].value, s[3])
+        return A.DefineDecl(s[0], s[1].value, s[3])
 
     def h_e_filter(self, s: list) -> A.FilterDecl:
         f: A.FilterDecl = s[2]
@@ -214,7 +211,7 @@ class _Handlers:
 
     def h_e_function(self, s: list) -> A.FunctionDecl:
         f: A.FilterDecl = s[6]
-        return A.FunctionDecl(_at(s[0]), s[1].value, s[3], s[5], f.vars, f.body)
+        return A.FunctionDecl(s[0], s[1].value, s[3], s[5], f.vars, f.body)
 
     def h_ph(self, s: list) -> tuple:
         return (s[0], s[1], None)
@@ -224,19 +221,19 @@ class _Handlers:
 
     def h_e_protocol(self, s: list) -> A.ProtocolDecl:
         kw, names, parent = s[0]
-        return A.ProtocolDecl(_at(kw), kw.type == "TEMPLATE", self.words(names),
+        return A.ProtocolDecl(kw, kw.type == "TEMPLATE", self.words(names),
                               parent.value if parent is not None else None,
                               _loc(parent) if parent is not None else None,
                               [i for i in s[2] if i is not None], _loc(s[3]))
 
     def h_e_attribute(self, s: list) -> A.AttributeDecl:
-        return A.AttributeDecl(_at(s[0]), s[1][0], s[2].value)
+        return A.AttributeDecl(s[0], s[1][0], s[2].value)
 
     def h_e_attribute_bgp(self, s: list) -> A.AttributeDecl:
-        return A.AttributeDecl(_at(s[0]), s[3][0], s[4].value, s[2].value)
+        return A.AttributeDecl(s[0], s[3][0], s[4].value, s[2].value)
 
     def h_e_eval(self, s: list) -> A.EvalDecl:
-        return A.EvalDecl(_at(s[0]), s[1])
+        return A.EvalDecl(s[0], s[1])
 
     # ---- protocol bodies ------------------------------------------------------------------------
     def h_p_empty(self, s: list) -> None:
@@ -244,11 +241,11 @@ class _Handlers:
 
     def h_p_channel(self, s: list) -> A.ChannelDecl:
         head = s[0]
-        return A.ChannelDecl(_at(head[0]), " ".join(t.value for t in head), None)
+        return A.ChannelDecl(head[0], " ".join(t.value for t in head), None)
 
     def h_p_channel_body(self, s: list) -> A.ChannelDecl:
         head = s[0]
-        return A.ChannelDecl(_at(head[0]), " ".join(t.value for t in head), [i for i in s[2] if i is not None])
+        return A.ChannelDecl(head[0], " ".join(t.value for t in head), [i for i in s[2] if i is not None])
 
     def h_p_import(self, s: list) -> A.ImportExport:
         return self._imex("import", s)
@@ -266,38 +263,38 @@ class _Handlers:
         return A.ImportExport(loc, direction, ref)
 
     def h_ie_all(self, s: list) -> A.FilterRef:
-        return A.FilterRef(_at(s[0]), "all")
+        return A.FilterRef(s[0], "all")
 
     def h_ie_none(self, s: list) -> A.FilterRef:
-        return A.FilterRef(_at(s[0]), "none")
+        return A.FilterRef(s[0], "none")
 
     def h_ie_named(self, s: list) -> A.FilterRef:
-        return A.FilterRef(_at(s[1]), "named", name=s[1].value)
+        return A.FilterRef(s[1], "named", name=s[1].value)
 
     def h_ie_inline(self, s: list) -> A.FilterRef:
-        return A.FilterRef(_at(s[0]), "inline", body=s[1])
+        return A.FilterRef(s[0], "inline", body=s[1])
 
     def h_ie_where(self, s: list) -> A.FilterRef:
-        return A.FilterRef(_at(s[0]), "where", expr=s[1])
+        return A.FilterRef(s[0], "where", expr=s[1])
 
     def h_ie_option(self, s: list) -> list:
         return [s[0]] + s[1]
 
     def h_p_route(self, s: list) -> A.StaticRouteDecl:
-        return A.StaticRouteDecl(_at(s[0]), self.words(s[1]))
+        return A.StaticRouteDecl(s[0], self.words(s[1]))
 
     def h_p_route_cmds(self, s: list) -> A.StaticRouteDecl:
-        return A.StaticRouteDecl(_at(s[0]), self.words(s[1]), A.Block(_at(s[2]), s[3]))
+        return A.StaticRouteDecl(s[0], self.words(s[1]), A.Block(s[2], s[3]))
 
     def h_g_stmt(self, s: list) -> A.Generic:
-        return A.Generic(_at(s[0]), [self.word(s[0])] + self.words(s[1]), None, _loc(s[2]))
+        return A.Generic(s[0], [self.word(s[0])] + self.words(s[1]), None, _loc(s[2]))
 
     def h_g_block(self, s: list) -> A.Generic:
         block, end = s[2][0], s[2][1]
-        return A.Generic(_at(s[0]), [self.word(s[0])] + self.words(s[1]), block, end)
+        return A.Generic(s[0], [self.word(s[0])] + self.words(s[1]), block, end)
 
     def h_g_paren(self, s: list) -> A.Word:
-        return A.Word(_at(s[0]), "expr", "(...)", s[1])
+        return A.Word(s[0], "expr", "(...)", s[1])
 
     def h_g_soup(self, s: list) -> tuple:
         return (self.flat(s[1]), _loc(s[2]), self.word(s[0]), self.word(s[2]))
@@ -306,21 +303,21 @@ class _Handlers:
     def h_fbody(self, s: list) -> A.FilterDecl:
         lb = s[1]
         vars_ = s[0]
-        return A.FilterDecl(vars_[0].loc if vars_ else _loc(lb), None, vars_, A.Block(_at(lb), s[2]))
+        return A.FilterDecl(vars_[0].loc if vars_ else _loc(lb), None, vars_, A.Block(lb, s[2]))
 
     def h_vardecls_more(self, s: list) -> list:
         lst = s[0]
         ty, tok = s[1]
-        lst.append(A.VarDecl(_at(tok), ty, s[2].value))
+        lst.append(A.VarDecl(tok, ty, s[2].value))
         return lst
 
     def h_param_first(self, s: list) -> list:
         ty, tok = s[0]
-        return [A.Param(_at(tok), ty, s[1].value)]
+        return [A.Param(tok, ty, s[1].value)]
 
     def h_param_more(self, s: list) -> list:
         ty, tok = s[2]
-        s[0].append(A.Param(_at(tok), ty, s[3].value))
+        s[0].append(A.Param(tok, ty, s[3].value))
         return s[0]
 
     def h_param_comma(self, s: list) -> list:
@@ -341,58 +338,58 @@ class _Handlers:
 
     # ---- statements ------------------------------------------------------------------------------
     def h_c_block(self, s: list) -> A.Block:
-        return A.Block(_at(s[0]), s[1])
+        return A.Block(s[0], s[1])
 
     def h_c_if(self, s: list) -> A.If:
-        return A.If(_at(s[0]), s[1], s[3])
+        return A.If(s[0], s[1], s[3])
 
     def h_c_ifelse(self, s: list) -> A.If:
-        return A.If(_at(s[0]), s[1], s[3], s[5])
+        return A.If(s[0], s[1], s[3], s[5])
 
     def h_c_for(self, s: list) -> A.For:
-        return A.For(_at(s[0]), s[1][0], s[2].value, s[4], s[6])
+        return A.For(s[0], s[1][0], s[2].value, s[4], s[6])
 
     def h_c_for_old(self, s: list) -> A.For:
-        return A.For(_at(s[0]), None, s[1].value, s[3], s[5])
+        return A.For(s[0], None, s[1].value, s[3], s[5])
 
     def h_c_assign(self, s: list) -> A.Assign:
-        return A.Assign(_at(s[0]), s[0].value, s[2])
+        return A.Assign(s[0], s[0].value, s[2])
 
     def h_c_method0(self, s: list) -> A.MethodStmt:
-        return A.MethodStmt(_at(s[0]), s[0].value, s[2].value, [])
+        return A.MethodStmt(s[0], s[0].value, s[2].value, [])
 
     def h_c_method(self, s: list) -> A.MethodStmt:
-        return A.MethodStmt(_at(s[0]), s[0].value, s[2].value, s[4])
+        return A.MethodStmt(s[0], s[0].value, s[2].value, s[4])
 
     def h_c_call(self, s: list) -> A.CallStmt:
         loc = _loc(s[0])
         return A.CallStmt(loc, A.Call(loc, s[0].value, s[2]))
 
     def h_c_return(self, s: list) -> A.Return:
-        return A.Return(_at(s[0]), s[1])
+        return A.Return(s[0], s[1])
 
     def h_c_verdict(self, s: list) -> A.Verdict:
-        return A.Verdict(_at(s[0]), s[0].value, s[1])
+        return A.Verdict(s[0], s[0].value, s[1])
 
     def h_c_print(self, s: list) -> A.Print:
-        return A.Print(_at(s[0]), s[1], s[0].type == "PRINT")
+        return A.Print(s[0], s[1], s[0].type == "PRINT")
 
     def h_c_case(self, s: list) -> A.Case:
-        return A.Case(_at(s[0]), s[1], s[3])
+        return A.Case(s[0], s[1], s[3])
 
     def h_c_var(self, s: list) -> A.VarDecl:
         ty, tok = s[0]
-        return A.VarDecl(_at(tok), ty, s[1].value)
+        return A.VarDecl(tok, ty, s[1].value)
 
     def h_c_var_init(self, s: list) -> A.VarDecl:
         ty, tok = s[0]
-        return A.VarDecl(_at(tok), ty, s[1].value, s[3])
+        return A.VarDecl(tok, ty, s[1].value, s[3])
 
     def h_arm(self, s: list) -> A.CaseArm:
         return A.CaseArm(s[0][0].loc, s[0], s[2])
 
     def h_arm_else(self, s: list) -> A.CaseArm:
-        return A.CaseArm(_at(s[0]), [], s[1], True)
+        return A.CaseArm(s[0], [], s[1], True)
 
     # ---- sets ------------------------------------------------------------------------------------
     def h_si_one(self, s: list) -> A.SetItem:
@@ -403,23 +400,23 @@ class _Handlers:
 
     def h_sa_tok(self, s: list) -> A.Const:
         t = s[0]
-        return A.Const(_at(t), self.value(t), str(t.value))
+        return A.Const(t, self.value(t), str(t.value))
 
     def h_sa_name(self, s: list) -> A.Name:
-        return A.Name(_at(s[0]), s[0].value)
+        return A.Name(s[0], s[0].value)
 
     def h_sa_paren(self, s: list) -> Any:
         return s[1]
 
     def h_ti_pair(self, s: list) -> A.TupleItem:
-        return A.TupleItem(_at(s[0]), "pair", [s[1], s[3]])
+        return A.TupleItem(s[0], "pair", [s[1], s[3]])
 
     def h_ti_lc(self, s: list) -> A.TupleItem:
-        return A.TupleItem(_at(s[0]), "lc", [s[1], s[3], s[5]])
+        return A.TupleItem(s[0], "lc", [s[1], s[3], s[5]])
 
     def h_ti_ec(self, s: list) -> A.TupleItem:
         kind, sub = s[1]
-        return A.TupleItem(_at(s[0]), "ec", [s[3], s[5]], kind, sub)
+        return A.TupleItem(s[0], "ec", [s[3], s[5]], kind, sub)
 
     def h_tp_one(self, s: list) -> A.Part:
         return A.Part(s[0].loc, s[0])
@@ -428,13 +425,13 @@ class _Handlers:
         return A.Part(s[0].loc, s[0], s[2])
 
     def h_tp_star(self, s: list) -> A.Part:
-        return A.Part(_at(s[0]), None)
+        return A.Part(s[0], None)
 
     def _pattern(self, t: Tok, lo: int | None, hi: int | None) -> A.PrefixPattern:
         net = self.value(t)
         maxlen = net.max_prefixlen
         plen = net.prefixlen
-        return A.PrefixPattern(_at(t), net, plen if lo is None else lo, plen if hi is None else hi)
+        return A.PrefixPattern(t, net, plen if lo is None else lo, plen if hi is None else hi)
 
     def h_pi_exact(self, s: list) -> A.PrefixPattern:
         return self._pattern(s[0], None, None)
@@ -456,25 +453,25 @@ class _Handlers:
         return p
 
     def h_pm_asn(self, s: list) -> A.MaskItem:
-        return A.MaskItem(_at(s[0]), "asn", s[0].value)
+        return A.MaskItem(s[0], "asn", s[0].value)
 
     def h_pm_range(self, s: list) -> A.MaskItem:
-        return A.MaskItem(_at(s[0]), "range", s[0].value, s[2].value)
+        return A.MaskItem(s[0], "range", s[0].value, s[2].value)
 
     def h_pm_tok(self, s: list) -> A.MaskItem:
-        return A.MaskItem(_at(s[0]), {"STAR": "any", "QMARK": "one", "PLUS": "loop"}[s[0].type])
+        return A.MaskItem(s[0], {"STAR": "any", "QMARK": "one", "PLUS": "loop"}[s[0].type])
 
     def h_pm_empty_set(self, s: list) -> A.MaskItem:
-        return A.MaskItem(_at(s[0]), "set", A.SetLit(_at(s[0]), []))
+        return A.MaskItem(s[0], "set", A.SetLit(s[0], []))
 
     def h_pm_set(self, s: list) -> A.MaskItem:
-        return A.MaskItem(_at(s[0]), "set", A.SetLit(_at(s[0]), s[1]))
+        return A.MaskItem(s[0], "set", A.SetLit(s[0], s[1]))
 
     def h_pm_name(self, s: list) -> A.MaskItem:
-        return A.MaskItem(_at(s[0]), "expr", A.Name(_at(s[0]), s[0].value))
+        return A.MaskItem(s[0], "expr", A.Name(s[0], s[0].value))
 
     def h_pm_paren(self, s: list) -> A.MaskItem:
-        return A.MaskItem(_at(s[0]), "expr", s[1])
+        return A.MaskItem(s[0], "expr", s[1])
 
     # ---- expressions -----------------------------------------------------------------------------
     def h_x_and(self, s: list) -> A.Binary:
@@ -487,7 +484,7 @@ class _Handlers:
         return A.Binary(s[0].loc, s[1].value, s[0], s[2])
 
     def h_x_not(self, s: list) -> A.Not:
-        return A.Not(_at(s[0]), s[1])
+        return A.Not(s[0], s[1])
 
     def h_x_member(self, s: list) -> A.Member:
         return A.Member(s[0].loc, s[0], s[2].value)
@@ -499,26 +496,26 @@ class _Handlers:
         t = s[0]
         v = t.value
         text = f"{v[0]}/{v[1]}" if isinstance(v, tuple) else str(v)
-        return A.Const(_at(t), self.value(t), text)
+        return A.Const(t, self.value(t), text)
 
     def h_x_name(self, s: list) -> A.Name:
-        return A.Name(_at(s[0]), s[0].value)
+        return A.Name(s[0], s[0].value)
 
     def h_x_call(self, s: list) -> A.Call:
-        return A.Call(_at(s[0]), s[0].value, s[2])
+        return A.Call(s[0], s[0].value, s[2])
 
     def h_x_paren(self, s: list) -> Any:
         return s[1]
 
     def h_x_pair(self, s: list) -> A.PairCons:
-        return A.PairCons(_at(s[0]), s[1], s[3])
+        return A.PairCons(s[0], s[1], s[3])
 
     def h_x_lc(self, s: list) -> A.LcCons:
-        return A.LcCons(_at(s[0]), s[1], s[3], s[5])
+        return A.LcCons(s[0], s[1], s[3], s[5])
 
     def h_x_ec(self, s: list) -> A.EcCons:
         kind, sub = s[1]
-        return A.EcCons(_at(s[0]), kind, s[3], s[5], sub)
+        return A.EcCons(s[0], kind, s[3], s[5], sub)
 
     def h_eck(self, s: list) -> tuple:
         return (s[0].value, 0)
@@ -527,31 +524,31 @@ class _Handlers:
         return ("unknown", s[1].value)
 
     def h_x_empty_set(self, s: list) -> A.SetLit:
-        return A.SetLit(_at(s[0]), [])
+        return A.SetLit(s[0], [])
 
     def h_x_set(self, s: list) -> A.SetLit:
-        return A.SetLit(_at(s[0]), s[1])
+        return A.SetLit(s[0], s[1])
 
     def h_x_pfxset(self, s: list) -> A.PrefixSetLit:
         items = s[1]
         if len({p.net.version for p in items}) > 1:
             self.err(s[0], "mixed IPv4/IPv6 prefixes in prefix set")
-        return A.PrefixSetLit(_at(s[0]), items)
+        return A.PrefixSetLit(s[0], items)
 
     def h_x_mask(self, s: list) -> A.PathMaskLit:
-        return A.PathMaskLit(_at(s[0]), s[1])
+        return A.PathMaskLit(s[0], s[1])
 
     def h_x_empty_path(self, s: list) -> A.EmptyList:
-        return A.EmptyList(_at(s[0]), "path")
+        return A.EmptyList(s[0], "path")
 
     def h_x_empty_clist(self, s: list) -> A.EmptyList:
-        return A.EmptyList(_at(s[0]), "clist")
+        return A.EmptyList(s[0], "clist")
 
     def h_x_empty_eclist(self, s: list) -> A.EmptyList:
-        return A.EmptyList(_at(s[0]), "eclist")
+        return A.EmptyList(s[0], "eclist")
 
     def h_x_empty_lclist(self, s: list) -> A.EmptyList:
-        return A.EmptyList(_at(s[0]), "lclist")
+        return A.EmptyList(s[0], "lclist")
 
 
 # ---- the LALR driver ----------------------------------------------------------------------------
