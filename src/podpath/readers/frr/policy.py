@@ -35,7 +35,7 @@ import functools
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable, Iterator
 
 from podpath.diagnostics import Loc
 from podpath.readers.frr.defaults import NEWEST_KNOWN, parse_version
@@ -832,22 +832,9 @@ class NeighborPolicy:
         a = self.settings
         if a is not None and (a.remove_private_as or a.as_override):
             return False
-        seen: set[str] = set()
-        todo = [self.route_map.name] if self.route_map is not None else []
-        while todo:
-            name = todo.pop()
-            if name in seen:
-                continue
-            seen.add(name)
-            rm = self.config.route_maps.get(name)
-            for cl in rm.clauses.values() if rm is not None else ():
-                if any(m.kind in ("peer", "ip route-source", "ip route-source prefix-list") for m in cl.matches):
-                    return False
-                if any("peer-address" in s.text or s.kind == "as-path replace" for s in cl.sets):
-                    return False
-                if cl.call is not None:
-                    todo.append(cl.call.name)
-        return True
+        return not any(any(m.kind in ("peer", "ip route-source", "ip route-source prefix-list") for m in cl.matches)
+                       or any("peer-address" in s.text or s.kind == "as-path replace" for s in cl.sets)
+                       for cl in self._clauses())
 
     @functools.cached_property
     def keeps_as_path(self) -> bool:
@@ -858,6 +845,10 @@ class NeighborPolicy:
         a = self.settings
         if a is not None and (a.remove_private_as or a.as_override):
             return False
+        return not any(s.kind in ("as-path exclude", "as-path replace") for cl in self._clauses() for s in cl.sets)
+
+    def _clauses(self) -> Iterator[Any]:
+        """Every clause of the neighbor's route-map and of the maps its clauses `call`, each map once."""
         seen: set[str] = set()
         todo = [self.route_map.name] if self.route_map is not None else []
         while todo:
@@ -867,11 +858,9 @@ class NeighborPolicy:
             seen.add(name)
             rm = self.config.route_maps.get(name)
             for cl in rm.clauses.values() if rm is not None else ():
-                if any(s.kind in ("as-path exclude", "as-path replace") for s in cl.sets):
-                    return False
+                yield cl
                 if cl.call is not None:
                     todo.append(cl.call.name)
-        return True
 
     @functools.cached_property
     def key(self) -> object:
