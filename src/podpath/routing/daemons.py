@@ -11,7 +11,7 @@ from typing import Callable
 
 from podpath.routing.bgp import BgpSpeaker, Daemon, PeerAf
 from podpath.routing.network import Network
-from podpath.routing.policy import Direction, PolicyContext, PolicyResult, Verdict
+from podpath.routing.policy import Direction, PolicyContext, PolicyResult, Verdict, policy_id
 from podpath.routing.rib import Decision, Path
 from podpath.routing.route import WELL_KNOWN_COMMUNITIES, IPAddress, Protocol, ReadTracked, Route, RouteDest
 from podpath.routing.sessions import Session, SessionEnd
@@ -46,14 +46,25 @@ class PolicyCache:
     _PROBATION = 64  # misses before a policy whose results are not reused is kept by route
 
     def __init__(self) -> None:
-        self._by_route: dict[tuple[int, Route, PolicyContext | None], PolicyResult] = {}
+        self._by_route: dict[tuple[object, Route, PolicyContext | None], PolicyResult] = {}
         # (policy id, context) -> ([(getter of the fields read and set, {their values: (verdict,
         # fields set or None, trace, decided_by, errors)})], [hits, misses by fields, hits, misses by
         # route], the policy: kept alive, its id is in the key)
-        self._shared: dict[tuple[int, PolicyContext | None],
+        self._shared: dict[tuple[object, PolicyContext | None],
                            tuple[list[tuple[Callable[[Route], object], dict[object, tuple[object, ...]]]],
                                  list[int], object]] = {}
+        # The same, by structural policy id (routing.policy.policy_id) where `shared` is on.
+        self._by_route_s: dict[tuple[object, Route, PolicyContext | None], PolicyResult] = {}
+        self._shared_s: dict[tuple[object, PolicyContext | None],
+                             tuple[list[tuple[Callable[[Route], object], dict[object, tuple[object, ...]]]],
+                                   list[int], object]] = {}
+        # On while the caller keeps only the verdict and the route of a result, not its trace
+        # (the simulator, for a prefix it does not explain): structurally equal policies of other
+        # routers (routing.policy.policy_key) then share results, whose trace steps point into
+        # whichever of those files was evaluated first.
+        self.shared = False
         self._getters: dict[tuple[str, ...], Callable[[Route], object]] = {}
+        self._meta: dict[int, tuple[object, bool, bool, object]] = {}
         self._ctxs: dict[tuple[int, Direction], tuple[SessionEnd, PolicyContext]] = {}
         self.hits = 0
         self.misses = 0
@@ -67,24 +78,33 @@ class PolicyCache:
         return c[1]
 
     def apply(self, policy: object, route: Route, ctx: PolicyContext) -> PolicyResult:
-        if getattr(policy, "trivial", False):  # cheaper to evaluate than to hash the route
+        meta = self._meta.get(id(policy))
+        if meta is None or meta[0] is not policy:  # (policy, trivial, context free, structural id)
+            meta = self._meta[id(policy)] = (policy, bool(getattr(policy, "trivial", False)),
+                                             bool(getattr(policy, "context_free", False)), policy_id(policy))
+        if meta[1]:  # cheaper to evaluate than to hash the route
             return policy.evaluate(route, ctx)  # type: ignore[attr-defined]
-        ck = None if getattr(policy, "context_free", False) else ctx  # the session matters only if it is read
-        sk = (id(policy), ck)
-        sh = self._shared.get(sk)
+        ck = None if meta[2] else ctx  # the session matters only if it is read
+        if self.shared:
+            shared, by_route = self._shared_s, self._by_route_s
+            sk = (meta[3], ck)
+        else:
+            shared, by_route = self._shared, self._by_route
+            sk = (id(policy), ck)
+        sh = shared.get(sk)
         if sh is None:
-            sh = self._shared[sk] = ([], [0, 0, 0, 0], policy)
+            sh = shared[sk] = ([], [0, 0, 0, 0], policy)
         shapes, stats, _ = sh
         if stats[1] > self._PROBATION and stats[0] * 4 < stats[1]:  # results not reused by fields: by route
             if stats[3] > self._PROBATION and stats[2] * 4 < stats[3]:  # nor by route: just evaluate
                 self.misses += 1
                 return policy.evaluate(route, ctx)  # type: ignore[attr-defined]
             key = (sk[0], route, ck)
-            r = self._by_route.get(key)
+            r = by_route.get(key)
             if r is None:
                 self.misses += 1
                 stats[3] += 1
-                r = self._by_route[key] = policy.evaluate(route, ctx)  # type: ignore[attr-defined]
+                r = by_route[key] = policy.evaluate(route, ctx)  # type: ignore[attr-defined]
             else:
                 self.hits += 1
                 stats[2] += 1
@@ -95,8 +115,8 @@ class PolicyCache:
                 self.hits += 1
                 stats[0] += 1
                 verdict, sets, trace, decided, errors = e
-                return PolicyResult(verdict, route.replace(**sets) if sets else route, trace, decided,  # type: ignore[arg-type]
-                                    errors)
+                return PolicyResult.of(verdict, route.replace(**sets) if sets else route, trace, decided,  # type: ignore[arg-type]
+                                       errors)
         self.misses += 1
         stats[1] += 1
         tracked = ReadTracked.of(route)
@@ -138,8 +158,10 @@ def _ctx(end: SessionEnd, direction: Direction) -> PolicyContext:
 def import_path(sp: BgpSpeaker, end: SessionEnd, session: Session, wire: Route, net: Network,
                 cache: PolicyCache, sender_host: str, explain: bool = True) -> tuple[Path | None, Decision]:
     """A route arrives at `sp` over `end` (the receiving end). Returns the path to store
-    (possibly invalid) or None if it is dropped, and the decision (None when a policy decides
-    or the path is stored and `explain` is off: the simulator's fast path does not keep them)."""
+    (possibly invalid) or None if it is dropped, and the decision (None when `explain` is off:
+    the simulator's fast path, import_fast, does not keep them)."""
+    if not explain:
+        return import_fast(sp, end, session, wire, net, cache, sender_host), None  # type: ignore[return-value]
     af = end.peer.afs.get(wire.family)
     where = end.from_label
     if af is None:
@@ -232,11 +254,132 @@ def import_path(sp: BgpSpeaker, end: SessionEnd, session: Session, wire: Route, 
     return path, Decision(sp.id, "import", True, text, af.import_loc, decided, end.peer.name, route)
 
 
+class _ImportSetup:
+    """What import_path reads of one receiving end and family, worked out once: the simulator
+    imports over the same end for every prefix."""
+
+    __slots__ = ("af", "allow", "local_as", "ibgp", "router_id", "cluster", "changes", "bird_lp", "drops",
+                 "host", "mode", "policy", "ctx", "source", "attrs", "remote_address", "remote_router_id",
+                 "peer_name", "rr_client", "single_hop_if", "ll", "martian", "net", "session")
+
+    def __init__(self, sp: BgpSpeaker, end: SessionEnd, session: Session, fam: int, net: Network,
+                 cache: PolicyCache) -> None:
+        af = self.af = end.peer.afs.get(fam)
+        ibgp = self.ibgp = end.ibgp
+        bird = sp.daemon is Daemon.BIRD
+        self.net = net
+        self.session = session
+        self.martian = not bird  # FRR and GoBGP refuse a next hop of their own
+        self.local_as = end.peer.local_as
+        self.router_id = sp.router_id
+        self.cluster = sp.options.cluster_id or sp.router_id
+        self.changes = {"source_name": end.peer.name, "peer": end.remote_address, "protocol": Protocol.BGP,
+                        "weight": 0, "preference": BIRD_PREFERENCE[Protocol.BGP] if bird else None}
+        if not ibgp:
+            self.changes.update(originator_id=None, cluster_list=())
+        self.host = net.host(sp.host)
+        self.source = f"session:{session.id}"
+        self.remote_address = end.remote_address
+        self.remote_router_id = end.remote_router_id
+        self.peer_name = end.peer.name
+        self.single_hop_if = end.ifname if end.single_hop else None
+        self.ll = fam == 6 and sp.daemon is Daemon.FRR
+        self.attrs: dict[tuple[object, ...], object] = {}  # (valid, why, unreachable, ll host) -> PathAttrs
+        if af is None:
+            self.drops = True
+            return
+        self.allow = af.allowas_in
+        self.bird_lp = af.default_local_pref if bird else None
+        self.rr_client = af.rr_client
+        policy = self.policy = af.import_policy
+        self.ctx = cache.ctx(end, Direction.IMPORT)
+        # Whatever the route: Cilium refuses every received route; no policy on an eBGP session
+        # with FRR's ebgp-requires-policy, or on a BIRD eBGP channel, drops it.
+        self.drops = (sp.daemon is Daemon.CILIUM and not sp.options.accepts_received) or (policy is None and not ibgp and (
+            (sp.daemon is Daemon.FRR and sp.options.ebgp_requires_policy) or bird))
+        gateway = af.gateway or ("direct" if end.single_hop else "recursive")
+        # how the next hop is checked: 1 BIRD direct, 2 BIRD recursive, 3 FRR single-hop eBGP, 4 FRR other, 0 GoBGP
+        self.mode = (1 if gateway == "direct" else 2) if bird else (
+            (3 if end.single_hop and not ibgp else 4) if sp.daemon is Daemon.FRR else 0)
+
+
+def import_fast(sp: BgpSpeaker, end: SessionEnd, session: Session, wire: Route, net: Network, cache: PolicyCache,
+                sender_host: str) -> Path | None:
+    """import_path without decisions: the same checks in the same order, with what they read of
+    the receiving end worked out once (_ImportSetup) and path attributes shared."""
+    fam = wire.prefix.version
+    memo = end.__dict__.get("_import")
+    if memo is None:
+        memo = end.__dict__["_import"] = {}
+    st = memo.get(fam)
+    if st is None or st.net is not net or st.session is not session:
+        st = memo[fam] = _ImportSetup(sp, end, session, fam, net, cache)
+    if st.drops:
+        return None
+    if wire.as_path.contains(st.local_as) > st.allow:
+        return None
+    ibgp = st.ibgp
+    if ibgp and wire.originator_id is not None and st.router_id and str(wire.originator_id) == st.router_id:
+        return None
+    cluster = st.cluster
+    if cluster and wire.cluster_list and any(str(c) == cluster for c in wire.cluster_list):
+        return None
+    changes = dict(st.changes)
+    if wire.dest is not RouteDest.UNICAST:
+        changes["dest"] = RouteDest.UNICAST
+    lp = wire.local_pref if ibgp else None
+    if lp is None:
+        lp = st.bird_lp
+    changes["local_pref"] = lp
+    host = st.host
+    nh = wire.next_hop
+    valid, why, unreachable = True, "", False
+    mode = st.mode
+    if nh is not None and st.martian and (nh in host.addresses or nh.is_loopback):
+        return None  # martian
+    if mode == 1:
+        if nh is None:
+            valid, why = False, "no next hop"
+        elif (nh in host.addresses and not nh.is_loopback) or host.on_link(nh) is None or nh.is_loopback:
+            return None
+    elif mode == 2:
+        if nh is None:
+            valid, why = False, "no next hop"
+        elif nh.is_loopback or not host.resolves(nh):
+            unreachable, why = True, f"next hop {nh} does not resolve in BIRD's table (recursive gateway): unreachable"
+    elif mode == 3 and nh is not None:
+        if host.on_link(nh) is None:
+            valid, why = False, f"next hop {nh} is not on a connected network (eBGP single hop)"
+    elif mode == 4 and nh is not None:
+        if not host.resolves(nh, nh.version in host.nht_via_default):
+            valid, why = False, f"next hop {nh} does not resolve (no connected or static route)"
+    route = wire.replace(**changes)
+    policy = st.policy
+    if policy is not None:
+        decided = cache.apply(policy, route, st.ctx)
+        if decided.verdict is Verdict.REJECT:
+            return None
+        route = decided.route
+    ll_host = sender_host if (st.ll and wire.next_hop_ll is not None) else None
+    ak = (valid, why, unreachable, ll_host)
+    attrs = st.attrs.get(ak)
+    p = object.__new__(Path)
+    p.route = route
+    p.source = st.source
+    if attrs is None:
+        q = Path(route, st.source, False, ibgp, valid, why, st.remote_address, st.remote_router_id, st.peer_name,
+                 st.rr_client, st.single_hop_if, ll_host, unreachable=unreachable)
+        attrs = st.attrs[ak] = q.attrs
+    p.attrs = attrs
+    return p
+
+
 # --------------------------------------------------------------------------------------------- export
 
 def export_path(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Session, path: Path, net: Network,
-                cache: PolicyCache) -> tuple[Route | None, Decision]:
-    """`sp` sends its best `path` to the peer of `end` (the sending end)."""
+                cache: PolicyCache, explain: bool = True) -> tuple[Route | None, Decision]:
+    """`sp` sends its best `path` to the peer of `end` (the sending end). Without `explain`
+    the decision may be None (the simulator's fast path keeps only the route)."""
     af = end.peer.afs.get(path.route.family)
     where = end.label
     if af is None or path.route.family not in session.afs:
@@ -252,7 +395,7 @@ def export_path(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Sess
     if NO_EXPORT in comms and not end.ibgp:
         return None, Decision(sp.id, "export", False, f"{where}: NO_EXPORT community (eBGP peer)")
     if sp.daemon is Daemon.FRR:
-        return _export_frr(sp, end, recv, session, path, af, net, cache)
+        return _export_frr(sp, end, recv, session, path, af, net, cache, explain)
     if sp.daemon is Daemon.BIRD:
         return _export_bird(sp, end, recv, session, path, af, net, cache)
     return _export_cilium(sp, end, session, path, af, cache)
@@ -269,6 +412,17 @@ def _reflection(sp: BgpSpeaker, end: SessionEnd, path: Path, af: PeerAf) -> tupl
 
 
 def _self_address(sp: BgpSpeaker, end: SessionEnd, family: int, net: Network) -> IPAddress | None:
+    """The address `end` sends as its own next hop (worked out once per end, family and network)."""
+    memo = end.__dict__.get("_self_address")
+    if memo is None:
+        memo = end.__dict__["_self_address"] = {}
+    k = memo.get(family)
+    if k is None or k[0] is not net:
+        k = memo[family] = (net, _own_address(sp, end, family, net))
+    return k[1]
+
+
+def _own_address(sp: BgpSpeaker, end: SessionEnd, family: int, net: Network) -> IPAddress | None:
     af = end.peer.afs.get(family)
     if af is not None and af.next_hop_address is not None:
         return af.next_hop_address
@@ -294,7 +448,7 @@ def _policy(sp: BgpSpeaker, policy: object, route: Route, end: SessionEnd, cache
 
 
 def _export_frr(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Session, path: Path, af: PeerAf,
-                net: Network, cache: PolicyCache) -> tuple[Route | None, Decision]:
+                net: Network, cache: PolicyCache, explain: bool = True) -> tuple[Route | None, Decision]:
     where = end.label
     ok, why = _reflection(sp, end, path, af)
     if not ok:
@@ -365,6 +519,8 @@ def _export_frr(sp: BgpSpeaker, end: SessionEnd, recv: SessionEnd, session: Sess
         r = r.replace(med=r.med if r.med is not None else 0,
                       originator_id=r.originator_id or _rid(path.peer_router_id),
                       cluster_list=(_rid(sp.options.cluster_id or sp.router_id),) + r.cluster_list)
+    if not explain:
+        return r, None  # type: ignore[return-value]
     return r, Decision(sp.id, "export", True, f"{where}: sent" + (" (reflected)" if reflected else ""),
                        af.export_loc, res, end.peer.name, r)
 

@@ -72,6 +72,15 @@ class PolicyResult:
     def accepted(self) -> bool:
         return self.verdict is Verdict.ACCEPT
 
+    @classmethod
+    def of(cls, verdict: Verdict, route: Route, trace: tuple[TraceStep, ...], decided_by: TraceStep | None,
+           errors: tuple[str, ...]) -> "PolicyResult":
+        """The same as the constructor, without a frozen dataclass's per-field __setattr__ (the
+        policy cache makes one per hit)."""
+        r = object.__new__(cls)
+        r.__dict__.update(verdict=verdict, route=route, trace=trace, decided_by=decided_by, errors=errors)
+        return r
+
 
 class Policy(TypingProtocol):
     """Anything that decides on a route: route-maps, BIRD filters, built-in policies."""

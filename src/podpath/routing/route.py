@@ -183,6 +183,13 @@ class Route:
     def family(self) -> int:
         return self.prefix.version
 
+    @property
+    def as_path_len(self) -> int:
+        """The AS path's length (RFC 4271: a set counts as one), read on its own by filters that
+        only compare it (`bgp_path.len`): a policy result keyed by what it read then holds for
+        every path of that length (ReadTracked)."""
+        return self.as_path.length
+
     def replace(self, **changes: object) -> "Route":
         """A modified copy. Bypasses dataclasses.replace (which re-runs __init__): this is the
         simulator's hottest call. Unknown field names are still refused."""
@@ -268,6 +275,10 @@ class ReadTracked(Route):
             d = object.__getattribute__(self, "__dict__")
             d["_rw"][0].add(name)
             return d["prefix"].version
+        if name == "as_path_len":  # the length alone, not the path
+            d = object.__getattribute__(self, "__dict__")
+            d["_rw"][0].add(name)
+            return d["as_path"].length
         return object.__getattribute__(self, name)
 
     @classmethod

@@ -314,7 +314,7 @@ class _Group:
         rep = next((m for m in self.members if m not in excl), None)
         if rep is None:
             return None, _ALL
-        wire = daemons.export_path(sp, rep.snd, rep.rcv, rep.session, path, net, cache)[0]
+        wire = daemons.export_path(sp, rep.snd, rep.rcv, rep.session, path, net, cache, False)[0]
         if wire is not None:
             excl.update(self.by_remote.get(wire.next_hop, ()))
         return wire, excl
@@ -604,6 +604,7 @@ class Simulator:
                 for sid, ps in local[prefix].items():
                     tables[sid]._append(pi, list(ps))
         fib = self._fib(best)
+        self.cache.shared = False
         if self.cohorts:
             parts: dict[str, list[_Cohort]] = {}
             for c in self.cohorts:  # in family order, like the prefixes
@@ -625,6 +626,7 @@ class Simulator:
         fam = prefix.version
         net = self.net
         cache = self.cache
+        cache.shared = not tracing  # only the traced prefixes' decisions are kept (see PolicyCache.shared)
         select = self.bestc.select
         export_path = daemons.export_path
         import_path = daemons.import_path
@@ -790,7 +792,7 @@ class Simulator:
             if c in exploded:
                 for m in b.members:
                     w = wire0 if excl is not _ALL and m not in excl else (  # type: ignore[operator]
-                        None if new is None else export_path(sp, m.snd, m.rcv, m.session, new, net, cache)[0])
+                        None if new is None else export_path(sp, m.snd, m.rcv, m.session, new, net, cache, False)[0])
                     deliver(m, w, host)
                 return
             own: list[_Member] = [m for m in excl if m.bundle is b]  # type: ignore[attr-defined]
@@ -822,7 +824,7 @@ class Simulator:
             for m in own:
                 if m not in mine:
                     mine.add(m)
-                    deliver(m, export_path(sp, m.snd, m.rcv, m.session, new, net, cache)[0]
+                    deliver(m, export_path(sp, m.snd, m.rcv, m.session, new, net, cache, False)[0]
                             if new is not None and m in excl else wire0, host)  # type: ignore[operator]
             prev = dsent.get(b)
             if wire0 is prev or (prev is not None and wire0 == prev):
@@ -947,7 +949,7 @@ class Simulator:
                         wire0, excl = g.export(sp, new, net, cache)
                     for m in (reversed(g.loose) if self.reverse else g.loose):
                         if new is not None and (excl is _ALL or m in excl):  # type: ignore[operator]
-                            deliver(m, export_path(sp, m.snd, m.rcv, m.session, new, net, cache)[0], sp.host)
+                            deliver(m, export_path(sp, m.snd, m.rcv, m.session, new, net, cache, False)[0], sp.host)
                         else:
                             deliver(m, wire0, sp.host)
                     for b in (reversed(g.bundles) if self.reverse else g.bundles):
@@ -1047,6 +1049,7 @@ class Simulator:
         self._kmemo: dict[tuple[object, ...], tuple[Route, KernelRoute | None, str | None, object]] = {}
         self._nh_hosts: dict[int, tuple[Route, set[str]]] = {}
         self._hostkeys: dict[tuple[object, ...], int] = {}
+        self._devs: dict[tuple[str, object], object] = {}  # (host, next hop) -> the kernel route's device
         self._over_igp: dict[str, set[IPNetwork]] = {}  # host -> prefixes where BGP beat OSPF
         for sp in self.speakers.values():
             if not sp.installs_to_kernel:
@@ -1087,13 +1090,14 @@ class Simulator:
         kctx = self._kctx
         memo = self._kmemo
         nh_hosts = self._nh_hosts
+        trace = self.trace
         for pi, path in entries:
             if path is None:
                 continue
             prefix = prefixes[pi]
-            tracing = self.trace is not None and prefix in self.trace
+            tracing = trace is not None and prefix in trace
             over_igp = False
-            if prefix in igp_rank and not path.local:
+            if igp_rank and prefix in igp_rank and not path.local:
                 mine = sp.table_rank(prefix.version, path.ibgp, path.peer_name)
                 over_igp = mine < igp_rank[prefix] if sp.daemon is Daemon.FRR else mine > igp_rank[prefix]
                 if not over_igp:
@@ -1120,6 +1124,7 @@ class Simulator:
                     continue
                 # Each speaker has its own kernel protocol: results are kept by the fields the
                 # filter reads (usually the protocol name), not by route.
+                self.cache.shared = not tracing
                 res = self.cache.apply(pol, r, kctx)
                 if tracing:
                     self._record(prefix, Decision(sp.id, "kernel", res.verdict is Verdict.ACCEPT,
@@ -1173,7 +1178,10 @@ class Simulator:
                             sp.id, via_host=path.ll_host)
         if nh is None:
             return None
-        _, _, via_route = host.route_to(nh)
-        link = host.on_link(nh)
-        dev = link[0] if link else (via_route.dev if via_route else None)
+        dk = (sp.host, nh)
+        dev = self._devs.get(dk, _MISSING)
+        if dev is _MISSING:
+            _, _, via_route = host.route_to(nh)
+            link = host.on_link(nh)
+            dev = self._devs[dk] = link[0] if link else (via_route.dev if via_route else None)
         return FibEntry(KernelRoute(r.prefix, nh, dev, proto, None, None, metric), sp.id)

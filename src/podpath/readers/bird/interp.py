@@ -191,6 +191,11 @@ class _RouteState:
     def is_bgp(self) -> bool:
         return self.route.protocol is Protocol.BGP
 
+    def path_len(self) -> int:
+        """`bgp_path.len` where the route has a non-empty path (0 otherwise: then `get` decides),
+        reading only the length (Route.as_path_len)."""
+        return self.route.as_path_len
+
     def get(self, name: str) -> Any:
         r = self.route
         if name == "net":
@@ -577,7 +582,13 @@ class _Exec:
         if t is A.Binary:
             return self.binary(e)
         if t is A.Member:
-            return self.member(self.eval(e.obj), e.name)
+            o = e.obj
+            if e.name == "len" and type(o) is A.Name and o.name == "bgp_path" and self.rs is not None \
+                    and "bgp_path" not in self.vars:
+                n = self.rs.path_len()
+                if n:
+                    return n
+            return self.member(self.eval(o), e.name)
         if t is A.MethodCall:
             return self.method(self.eval(e.obj), e.name, [self.eval(a) for a in e.args], e.loc)
         if t is A.Call:

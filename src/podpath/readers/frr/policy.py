@@ -864,15 +864,19 @@ class NeighborPolicy:
 
     @functools.cached_property
     def key(self) -> object:
-        """A structural key (routing.policy.policy_key) for an inbound policy with no filter
-        configured: what `evaluate` then reads (the weight, `ebgp-requires-policy`, whether the
-        session is eBGP). Neighbors of different routers with nothing configured then share
-        imports; any other policy is keyed by its identity (None)."""
-        if self.direction is not Direction.IMPORT or self.named:
-            return None
-        n, inst, a = self.neighbor, self.instance, self.settings
-        return ("frr-neighbor-in", str(self.af), a.weight if a is not None else None, self.ebgp_requires_policy(),
-                n.remote_as_mode, n.remote_as, n.local_as, inst.asn)
+        """A structural key (routing.policy.policy_key): equal for policies that evaluate every
+        route alike. For an inbound policy with no filter configured, what `evaluate` then reads
+        (the weight, `ebgp-requires-policy`, whether the session is eBGP), so neighbors of
+        different routers with nothing configured share imports; otherwise the filters, lists
+        and settings it reads, locations aside (readers.frr.structure); None (identity) when
+        they hold a value that cannot be compared."""
+        if self.direction is Direction.IMPORT and not self.named:
+            n, inst, a = self.neighbor, self.instance, self.settings
+            return ("frr-neighbor-in", str(self.af), a.weight if a is not None else None, self.ebgp_requires_policy(),
+                    n.remote_as_mode, n.remote_as, n.local_as, inst.asn)
+        from podpath.readers.frr.structure import neighbor_policy_key
+
+        return neighbor_policy_key(self)
 
     @functools.cached_property
     def denies_all(self) -> bool:
