@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from podpath.cli import Format, _err, _json, _load, _out, app
 from podpath.report import policy_document
+from podpath.show_text import route_text
 from podpath.routing.policy import Direction
 from podpath.routing.route import AsPath, Route
 
@@ -39,29 +40,6 @@ def _direction(d: Optional[Dir]) -> Optional[Direction]:
 def _fail(msg: str) -> None:
     _err().print(f"error: {escape(msg)}")
     raise typer.Exit(2)
-
-
-def route_text(r: Route) -> str:
-    """'fd00:101:224::/64 large-community 4200001000:0:100 as-path "4210101011"' (the --route syntax)."""
-    parts = [str(r.prefix)]
-    parts += [f"community {a}:{b}" for a, b in sorted(r.communities)]
-    parts += [f"large-community {a}:{b}:{c}" for a, b, c in sorted(r.large_communities)]
-    parts += [f"ext-community {e}" for e in sorted(r.ext_communities)]
-    if r.as_path.segments:
-        parts.append(f'as-path "{r.as_path}"')
-    if r.next_hop is not None:
-        parts.append(f"next-hop {r.next_hop}")
-    if r.local_pref is not None:
-        parts.append(f"local-pref {r.local_pref}")
-    if r.med is not None:
-        parts.append(f"med {r.med}")
-    if r.origin.value != "igp":
-        parts.append(f"origin {r.origin.value}")
-    if r.source_name:
-        parts.append(f"proto {r.source_name}")
-    if r.protocol.value != "bgp":
-        parts.append(f"(source {r.protocol.value})")
-    return " ".join(parts)
 
 
 def _targets(snap: Any, at: str, neighbor: Optional[str], policy: Optional[str], direction: Optional[Direction],

@@ -17,6 +17,30 @@ from rich.console import Console
 from rich.text import Text
 
 
+def route_text(r: Any) -> str:
+    """'fd00:101:224::/64 large-community 4200001000:0:100 as-path "4210101011"' (the --route syntax of
+    `podpath policy`; the SEC rules quote routes so too)."""
+    parts = [str(r.prefix)]
+    parts += [f"community {a}:{b}" for a, b in sorted(r.communities)]
+    parts += [f"large-community {a}:{b}:{c}" for a, b, c in sorted(r.large_communities)]
+    parts += [f"ext-community {e}" for e in sorted(r.ext_communities)]
+    if r.as_path.segments:
+        parts.append(f'as-path "{r.as_path}"')
+    if r.next_hop is not None:
+        parts.append(f"next-hop {r.next_hop}")
+    if r.local_pref is not None:
+        parts.append(f"local-pref {r.local_pref}")
+    if r.med is not None:
+        parts.append(f"med {r.med}")
+    if r.origin.value != "igp":
+        parts.append(f"origin {r.origin.value}")
+    if r.source_name:
+        parts.append(f"proto {r.source_name}")
+    if r.protocol.value != "bgp":
+        parts.append(f"(source {r.protocol.value})")
+    return " ".join(parts)
+
+
 def wraps() -> bool:
     """Whether text output wraps: stdout is a terminal, or COLUMNS says how wide to wrap."""
     return sys.stdout.isatty() or os.environ.get("COLUMNS", "").strip().isdigit()

@@ -233,6 +233,70 @@ def _documents(text: str, name: str, diags: Diagnostics) -> list[YamlDoc] | None
     return pickle.loads(hit[0])  # type: ignore[no-any-return]
 
 
+_ROUTERS: dict[tuple[str, str, str], tuple[bytes, Diagnostics]] = {}
+_ROUTERS_MAX = 256
+_SHARED: dict[int, str] = {}  # id -> "module:name" of the readers' module-level instances
+_SHARED_SEEN = 0  # len(sys.modules) when _SHARED was made
+
+
+def _shared() -> dict[int, str]:
+    """The module-level instances a parsed router config may point to (BIRD's undefined values, FRR's
+    address families): a copy must point to the same objects, never to copies of them (`is` tests)."""
+    global _SHARED_SEEN
+    import sys
+
+    if _SHARED_SEEN != len(sys.modules):
+        _SHARED_SEEN = len(sys.modules)
+        _SHARED.clear()
+        for mod_name, mod in list(sys.modules.items()):
+            if not mod_name.startswith(("podpath.readers.", "podpath.routing.", "podpath.diagnostics")):
+                continue
+            for attr, value in list(vars(mod).items()):
+                if not isinstance(value, type) and type(value).__module__.startswith("podpath."):
+                    _SHARED.setdefault(id(value), f"{mod_name}:{attr}")
+    return _SHARED
+
+
+def _parsed_router(parser: Any, kind: str, text: str, name: str, diags: Diagnostics) -> Any:
+    """`parser(text, name, diags)`, remembered per (kind, file, text) as `_documents` remembers YAML: each
+    verification of a repair re-reads every router config with one file changed (parsing them was half of
+    its load). Each caller gets its own copy (unpickled; module-level instances stay shared), and the
+    diagnostics of the parse are replayed. Router parsers read nothing but the text (no include resolver)."""
+    import io
+    import pickle
+    import sys
+
+    key = (kind, name, text)
+    hit = _ROUTERS.get(key)
+    if hit is not None:
+        class _Unpickler(pickle.Unpickler):
+            def persistent_load(self, pid: Any) -> Any:
+                mod, _, attr = pid.partition(":")
+                return getattr(sys.modules[mod], attr)
+
+        diags.extend(hit[1])
+        return _Unpickler(io.BytesIO(hit[0])).load()
+    own = Diagnostics()
+    cfg = parser(text, name, own)
+    shared = _shared()
+
+    class _Pickler(pickle.Pickler):
+        def persistent_id(self, obj: Any) -> Any:
+            return shared.get(id(obj))
+
+    buf = io.BytesIO()
+    try:
+        _Pickler(buf, pickle.HIGHEST_PROTOCOL).dump(cfg)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        diags.extend(own)  # not copyable: not remembered
+        return cfg
+    while _ROUTERS and len(_ROUTERS) >= _ROUTERS_MAX:  # oldest first
+        _ROUTERS.pop(next(iter(_ROUTERS)))
+    _ROUTERS[key] = (buf.getvalue(), own)
+    diags.extend(own)
+    return cfg
+
+
 def load(path: str | os.PathLike[str], overlay: dict[str, str] | None = None) -> Snapshot:
     """Read a snapshot directory (or a single file) into the model.
 
@@ -246,6 +310,8 @@ class _Loader:
     def __init__(self, root: Path, overlay: dict[str, str] | None = None) -> None:
         self.root = root
         self.overlay = dict(overlay or {})
+        # A load with an overlay is a repair's or a what-if's re-read: the same router configs come again.
+        self.remember = overlay is not None
         self.snap = Snapshot(root=root)
         self.diags = self.snap.diagnostics
         self.kube = kubernetes.KubeFacts()
@@ -849,7 +915,7 @@ class _Loader:
             self.snap.unsupported.append(Unsupported(Loc(name, 1, 1), f"{kind} configuration", "reader not available", True))
             self.snap.routers.append(RouterConfig(kind, name, None))
             return
-        cfg = parser(text, name, self.diags)
+        cfg = _parsed_router(parser, kind, text, name, self.diags) if self.remember else parser(text, name, self.diags)
         self.snap.secrets.scan_values(model_secrets(cfg))
         rc = RouterConfig(kind, name, cfg)
         self.snap.routers.append(rc)

@@ -66,12 +66,13 @@ def snat_policy_drops(ctx: CheckContext) -> dict[tuple[Any, ...], list[tuple[Any
     if not getattr(snap, "netpol", None) or not snap.cilium.present:
         return groups
     from podpath.datapath import policy as pol
-    from podpath.datapath import trace as tr
 
     ps = pol.policies(snap)
     protected = [e for e in ps.endpoints if not e.host_network and e.node and e.ips and ps.selecting(e, "ingress")]
     if not protected:
         return groups
+    from podpath.datapath import trace as tr  # here: the tracer is imported only when there is a flow to trace
+
     tctx = tr._Ctx(snap)
     targets = _targets(snap, protected)
     sources = _sources(ps.endpoints)

@@ -100,7 +100,7 @@ def _ctx_of(end: Any) -> PolicyContext:
 
 
 def _route_text(r: Any) -> str:
-    from podpath.cli_policy import route_text
+    from podpath.show_text import route_text
 
     return route_text(r)
 
@@ -701,14 +701,13 @@ def redundant_clause(ctx: CheckContext) -> Iterable[Finding]:
     of the filter rejects anyway. Decided symbolically over every route: the policy with and without
     the clause permits exactly the same routes (not claimed when part of the policy is not modelled).
     Harmless, but it suggests the author expected it to block something it does not."""
-    from podpath.readers.frr.policy import NeighborPolicy
-    from podpath.routing.symbolic_frr import _Frr
-
-    from podpath.readers.bird.interp import BirdFilterPolicy
-
     snap = ctx.snap
     if not snap.has_control_plane:
         return
+    from podpath.readers.bird.interp import BirdFilterPolicy  # here: not imported for a snapshot without routers
+    from podpath.readers.frr.policy import NeighborPolicy
+    from podpath.routing.symbolic_frr import _Frr
+
     seen: set[tuple[str, str, int]] = set()
     for sp in snap.control_plane().speakers:
         for peer in sp.peers:
