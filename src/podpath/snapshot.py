@@ -178,7 +178,8 @@ class Snapshot:
         if self._control_plane is None:
             from podpath.routing.controlplane import build
 
-            self._control_plane = build(self)
+            with paused_gc():  # a large graph of speakers and policies (see util.paused_gc)
+                self._control_plane = build(self)
         return self._control_plane
 
     def simulate(self) -> "SimResult":

@@ -128,3 +128,30 @@ def test_bird_reject_that_the_rest_of_the_filter_implies_is_redundant() -> None:
     first = next(i for i, x in enumerate(lines, 1) if "if net = fd00:101::/64 then reject;" in x)
     assert sorted(f.locations[0].line for f in found) == [first, first + 1, first + 2]
     assert all("redundant" in f.message for f in found)
+
+
+def test_redundant_clause_answers_are_shared_only_between_equal_policies() -> None:
+    """SEC004 decides a route-map once per structurally equal policy: each router still gets its own finding
+    at its own line, and a router whose route-map differs gets its own answer."""
+    root = EX / "complete"
+    texts = podpath.load(root).texts
+    pve02 = texts["frr/pve02.conf"].replace(
+        "route-map RM_VMS_IN_V6 permit 10\n match ipv6 address prefix-list PL_TENANT_V6\n",
+        "route-map RM_VMS_IN_V6 permit 10\n match ipv6 address prefix-list PL_K8S_PODS_V6\n")
+    pve03 = "! moved down\n!\n!\n" + texts["frr/pve03.conf"]
+    assert pve02 != texts["frr/pve02.conf"]
+    snap = podpath.load(root, overlay={"frr/pve02.conf": pve02, "frr/pve03.conf": pve03})
+    found = {f.subject: f for f in rules(snap, "SEC004")}
+    # pve02's deny 6 now stops pod routes without the community that permit 10 would accept: needed;
+    # and its permit 10 is reached by no pod route (permit 5 and deny 6 decide them all)
+    assert sorted(found) == ["frr/pve01.conf:RM_VMS_IN_V6:6:ipv6", "frr/pve02.conf:RM_VMS_IN_V6:10:ipv6",
+                             "frr/pve03.conf:RM_VMS_IN_V6:6:ipv6"]
+    assert "shadowed" in found["frr/pve02.conf:RM_VMS_IN_V6:10:ipv6"].message
+    del found["frr/pve02.conf:RM_VMS_IN_V6:10:ipv6"]
+    for name, f in found.items():
+        file = name.split(":")[0]
+        loc = f.locations[0]
+        assert loc.file == file
+        assert snap.texts[file].splitlines()[loc.line - 1] == "route-map RM_VMS_IN_V6 deny 6"
+    assert found["frr/pve03.conf:RM_VMS_IN_V6:6:ipv6"].locations[0].line == \
+        found["frr/pve01.conf:RM_VMS_IN_V6:6:ipv6"].locations[0].line + 3

@@ -729,6 +729,34 @@ def redundant_clause(ctx: CheckContext) -> Iterable[Finding]:
 
 
 def _clauses(ctx: CheckContext, pol: Any, rm: Any, fam: int, frr_cls: Any) -> Iterator[Finding]:
+    clauses = rm.ordered()
+    pk = pol.key
+    memo = _compiler(ctx).memo
+    skey = ("frr-clauses", pk, rm.name, fam) if pk is not None else None  # the same policy on another router
+    found = memo.get(skey) if skey is not None else None
+    if found is None:
+        found = _clause_verdicts(pol, rm, clauses, fam, frr_cls)
+        if skey is not None:
+            memo[skey] = found
+    for i, kind, ex in found:
+        cl = clauses[i]
+        if kind == "shadowed":
+            yield ctx.finding(f"{pol.config.file}:{rm.name}:{cl.seq}:ipv{fam}",
+                              f"{cl.text} is shadowed: no IPv{fam} route reaches it with a match",
+                              locations=[cl.loc], evidence=[f"every IPv{fam} route matching it is decided by an "
+                                                            "earlier clause (or it matches nothing)"])
+        else:
+            evidence = [f"routes it denies are denied by a later clause anyway, e.g. {ex}"] if ex else []
+            yield ctx.finding(f"{pol.config.file}:{rm.name}:{cl.seq}:ipv{fam}",
+                              f"{cl.text} is redundant: every IPv{fam} route it denies would be denied without it",
+                              locations=[cl.loc], evidence=evidence)
+
+
+def _clause_verdicts(pol: Any, rm: Any, clauses: list[Any], fam: int,
+                     frr_cls: Any) -> list[tuple[int, str, str | None]]:
+    """(position in `clauses`, "shadowed" or "redundant", an example route's text) for each clause of
+    `rm` that never changes a decision. Depends only on what the policy's structural key holds, so a
+    structurally equal policy of another router gets the same answer for its own clauses."""
     from podpath.routing.symbolic import State
 
     pctx = PolicyContext(pol.direction)
@@ -754,10 +782,11 @@ def _clauses(ctx: CheckContext, pol: Any, rm: Any, fam: int, frr_cls: Any) -> It
                 u = u | x.cond
         return p & dom, u & dom
 
+    out: list[tuple[int, str, str | None]] = []
     bp, bu = regions(base)
     if bu != space.false:  # routes stopping at an unmodelled clause may reach any later one
-        return
-    for cl in rm.ordered():
+        return out
+    for i, cl in enumerate(clauses):
         reached = space.false
         for x in base:
             if any(s.loc == cl.loc and s.effect in ("match", "reject", "accept") and s.text.startswith(cl.text)
@@ -765,10 +794,7 @@ def _clauses(ctx: CheckContext, pol: Any, rm: Any, fam: int, frr_cls: Any) -> It
                 reached = reached | x.cond
         reached = reached & dom & (space.protocol_is(Protocol.BGP) if pol.direction is Direction.IMPORT else space.true)
         if reached == space.false and cl.matches:
-            yield ctx.finding(f"{pol.config.file}:{rm.name}:{cl.seq}:ipv{fam}",
-                              f"{cl.text} is shadowed: no IPv{fam} route reaches it with a match",
-                              locations=[cl.loc], evidence=[f"every IPv{fam} route matching it is decided by an "
-                                                            "earlier clause (or it matches nothing)"])
+            out.append((i, "shadowed", None))
             continue
         if cl.action != "deny" or not cl.matches:
             continue
@@ -776,10 +802,8 @@ def _clauses(ctx: CheckContext, pol: Any, rm: Any, fam: int, frr_cls: Any) -> It
         wp, wu = regions(build(without))
         if wp == bp and wu == space.false:
             ex = space.example(reached, pctx, pol.direction)
-            evidence = [f"routes it denies are denied by a later clause anyway, e.g. {_route_text(ex)}"] if ex else []
-            yield ctx.finding(f"{pol.config.file}:{rm.name}:{cl.seq}:ipv{fam}",
-                              f"{cl.text} is redundant: every IPv{fam} route it denies would be denied without it",
-                              locations=[cl.loc], evidence=evidence)
+            out.append((i, "redundant", _route_text(ex) if ex else None))
+    return out
 
 
 def _bird_rejects(ctx: CheckContext, pol: Any, fam: int, seen: set[tuple[str, str, int]]) -> Iterator[Finding]:
