@@ -6,6 +6,9 @@ from __future__ import annotations
 import gc
 import weakref
 
+import pytest
+
+from podpath import util
 from podpath.util import paused_gc
 
 
@@ -31,7 +34,9 @@ def test_paused_inside_enabled_after() -> None:
     assert gc.get_freeze_count() == 0
 
 
-def test_objects_made_inside_go_to_the_oldest_generation() -> None:
+def test_objects_made_inside_go_to_the_oldest_generation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(util, "_DEFER_AT", 1000)
+    monkeypatch.setattr(util, "_deferred", 0)
     gc.collect()
     with paused_gc():
         keep = [_Node() for _ in range(5000)]
@@ -41,6 +46,32 @@ def test_objects_made_inside_go_to_the_oldest_generation() -> None:
     oldest = {id(o) for o in gc.get_objects(generation=2)}
     assert all(id(o) in oldest for o in keep)
     del keep
+
+
+def test_a_small_pause_is_left_to_the_collector() -> None:
+    """A seed-sized verification: its objects stay young, so its cyclic garbage goes with the next collections."""
+    gc.collect()
+    with paused_gc():
+        keep = [_Node() for _ in range(500)]
+    young = {id(o) for o in gc.get_objects(generation=0)}
+    assert all(id(o) in young for o in keep)
+
+
+def test_deferred_walks_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many large pauses in one process (a repair search over a large snapshot): the cycles they leave
+    are collected once enough objects were deferred, without anyone calling gc.collect()."""
+    monkeypatch.setattr(util, "_DEFER_AT", 1000)
+    monkeypatch.setattr(util, "_DEFER_MAX", 20_000)
+    monkeypatch.setattr(util, "_deferred", 0)
+    gc.collect()
+    refs = []
+    for _ in range(30):
+        with paused_gc():
+            refs.append(_cycle())
+            keep = [_Node() for _ in range(2000)]  # noqa: F841 (a large pause)
+        del keep
+    assert util._deferred <= 20_000
+    assert sum(r() is None for r in refs) >= 20  # all but those of the pauses since the last full collection
 
 
 def test_cycles_made_inside_are_still_collected() -> None:

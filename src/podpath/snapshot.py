@@ -313,6 +313,7 @@ class _Loader:
         self.overlay = dict(overlay or {})
         # A load with an overlay is a repair's or a what-if's re-read: the same router configs come again.
         self.remember = overlay is not None
+        self._file_index: tuple[int, dict[str, list[SnapshotFile]]] | None = None  # see _set_file_host
         self.snap = Snapshot(root=root)
         self.diags = self.snap.diagnostics
         self.kube = kubernetes.KubeFacts()
@@ -1303,7 +1304,11 @@ class _Loader:
         return sorted(self.snap.cluster.hosts)
 
     def _host_from_path(self, file: str) -> str | None:
-        names = set(self._known_hosts())
+        """The one known host the file's path names: a directory, the file's stem or a word of it
+        (split at `-`, `_`, `.`), else a host name found in the stem between separators
+        ("worker-1" in "bird-worker-1.conf"). Found by looking up the path's words and stem pieces
+        (not by trying every host: there are thousands)."""
+        names = self.snap.cluster.hosts
         if not names:
             return None
         parts = file.split("/")
@@ -1311,10 +1316,14 @@ class _Loader:
         stem = parts[-1].rsplit(".", 1)[0]
         tokens.add(stem)
         tokens.update(t for t in re.split(r"[-_.]", stem) if t)
-        hits = sorted(n for n in names if n in tokens)
+        hits = sorted(t for t in tokens if t in names)
         if len(hits) != 1:
-            # a name may itself contain '-' ("worker-1"): look for it as a substring of the stem
-            hits = sorted(n for n in names if re.search(rf"(^|[-_.]){re.escape(n)}($|[-_.])", stem)) or hits
+            # a name may itself contain '-' ("worker-1"): look for it as a piece of the stem that
+            # starts and ends at a separator (or at the stem's ends)
+            starts = [0] + [i + 1 for i, ch in enumerate(stem) if ch in "-_."]
+            ends = [i for i, ch in enumerate(stem) if ch in "-_."] + [len(stem)]
+            found = {stem[a:b] for a in starts for b in ends if b > a}
+            hits = sorted(n for n in found if n in names) or hits
         return hits[0] if len(hits) == 1 else None
 
     def _manifest_owner(self, file: str) -> str | None:
@@ -1412,9 +1421,15 @@ class _Loader:
                 self._set_file_host(rib.file, rib.host)
 
     def _set_file_host(self, file: str, host: str) -> None:
-        for f in self.snap.files:
-            if f.path == file:
-                f.host = host
+        files = self.snap.files
+        index = self._file_index
+        if index is None or index[0] != len(files):  # files are only appended while loading
+            by_path: dict[str, list[SnapshotFile]] = {}
+            for f in files:
+                by_path.setdefault(f.path, []).append(f)
+            index = self._file_index = (len(files), by_path)
+        for f in index[1].get(file, ()):
+            f.host = host
         self.snap.cluster.host(host).files.append(file)
 
     def _segments(self) -> None:

@@ -24,14 +24,27 @@ _ROUTE_START = re.compile(
     r"(?:default|[0-9a-fA-F:.]+(?:/\d+)?)(?:\s|$)")
 
 
+_DEV_OR_VIA = re.compile(r"\b(dev|via)\b")
+
+
 def looks_like_ip_route(text: str) -> bool:
-    lines = [l for l in text.splitlines() if l.strip() and not l.lstrip().startswith("#")]
-    if not lines:
-        return False
-    starts = sum(1 for l in lines if not l[0].isspace() and _ROUTE_START.match(l))
-    conts = sum(1 for l in lines if l[0].isspace() and l.strip().startswith("nexthop"))
-    has_kw = any(re.search(r"\b(dev|via)\b", l) for l in lines)
-    return has_kw and starts + conts == len(lines)
+    """Every meaningful line is a route (`ip route` syntax) or a `nexthop` continuation, and one names a
+    `dev` or `via`. Stops at the first line that is neither: most files are not route dumps."""
+    has_kw = False
+    seen = False
+    for line in text.splitlines():
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        if line[0].isspace():
+            if not s.startswith("nexthop"):
+                return False
+        elif not _ROUTE_START.match(line):
+            return False
+        seen = True
+        if not has_kw and _DEV_OR_VIA.search(line):
+            has_kw = True
+    return seen and has_kw
 
 
 def _dst(raw: str, family_hint: int | None) -> IPNetwork:

@@ -255,6 +255,7 @@ class Forwarder:
     _host_cohort: dict[int, dict[str, SharedLpm]] = field(default_factory=dict)  # family -> host -> its one cohort
     _entries: dict[str, list[FibEntry]] = field(default_factory=dict)  # what each host's `_lpm` was built from
     _keyed: dict[tuple[str, int], list[tuple[tuple[object, ...], FibEntry]]] = field(default_factory=dict)
+    _cohort_hosts: dict[int, frozenset[str]] = field(default_factory=dict)  # cohort id -> its members' hosts
 
     def __post_init__(self) -> None:
         fib = self.result.fib
@@ -448,7 +449,7 @@ class Forwarder:
                      dst_host: str) -> tuple[set[str] | None, int | None]:
         """(hosts set apart, hosts to delivery from any other member of the cohort, or None when
         members cannot share an answer): set apart are the members on their own for the matching
-        prefix, hosts with an own route at least as specific, and the destination. (None, None)
+        prefix, the cohort's hosts with an own route at least as specific, and the destination. (None, None)
         when the shared routes have no match: each member's own routes decide."""
         hit = sl.lookup(fam, value, None)
         if hit is None:
@@ -458,12 +459,15 @@ class Forwarder:
         apart = {c.host_of[sid] for sid in c.exceptions.get(pi, ())}
         apart.add(dst_host)
         plen = t.route.dst.prefixlen
+        mine = self._cohort_hosts.get(c.id)
+        if mine is None:
+            mine = self._cohort_hosts[c.id] = frozenset(c.host_of.values())
         for pl, mask in self._plen.get(fam, ()):
             if pl < plen:
                 break
             hosts = self._index.get((fam, pl), {}).get(value & mask)  # type: ignore[union-attr]
-            if hosts:
-                apart |= hosts
+            if hosts:  # only the cohort's own hosts matter to the caller (routers hold every prefix)
+                apart |= mine & hosts
         nxt = self._next_of.get(id(t.route))
         if nxt is None or t.via_host is not None:
             nxt = self._next(c.host_of[c.rep], t)
