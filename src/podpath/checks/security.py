@@ -605,7 +605,13 @@ def permit_covers_infrastructure(ctx: CheckContext) -> Iterable[Finding]:
             for addr in by_host.get(snd.speaker.host, ()):
                 own = own | sp.prefix_is(ipaddress.ip_network(f"{addr}/{sp.width}"))
             if len({h for h, _ in hits}) >= MAX_EXAMPLES:
-                if (c.region(PERMIT) & base & ~own) != sp.false:
+                # enough examples: only whether this sender can too (one region per compiled policy; a
+                # prefix of it picked once is usually not the sender's own: no BDD operation per sender)
+                key = (id(c.paths), sp.version, "SEC002 permitted")
+                region = comp.memo.get(key)
+                if region is None:
+                    region = comp.memo[key] = c.region(PERMIT) & base
+                if region != sp.false and (_outside(sp, region, own, comp.memo) or (region & ~own) != sp.false):
                     hits.append((snd.speaker.host, None))
                 continue
             res = search(c, PERMIT, base & ~own)
