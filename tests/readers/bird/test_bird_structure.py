@@ -51,3 +51,21 @@ def test_filter_keys_are_hashable_and_context_free() -> None:
     pol = BirdFilterPolicy(cfg, cfg.protocol("cilium").channels["ipv6"].import_)  # type: ignore[union-attr]
     hash(pol.key)
     assert pol.context_free
+
+
+def test_addresses_and_prefixes_are_compared_by_value() -> None:
+    """Address and prefix literals are keyed by family, value and length (not by formatting them): a
+    different address, length or family changes the key."""
+    def key(lit: str, nh: str) -> object:
+        text = TEMPLATE.format(rid="10.0.0.1", asn=1, lp=200).replace("fd00:224::/32+", lit).replace(
+            "bgp_local_pref = POD_LP;", f"bgp_local_pref = POD_LP; bgp_next_hop = {nh};")
+        cfg, d = parse(text)
+        assert not d.errors, d.errors
+        return policy_key(BirdFilterPolicy(cfg, cfg.protocol("cilium").channels["ipv6"].import_))  # type: ignore[union-attr]
+
+    base = key("fd00:224::/32+", "fd00::1")
+    assert key("fd00:224::/32+", "fd00::1") == base
+    assert key("fd00:224::/33+", "fd00::1") != base
+    assert key("fd00:224::/32+", "fd00::2") != base
+    assert key("fd00:224::/32+", "10.0.0.1") != base
+    assert key("fd00:224::/32+", "::ffff:10.0.0.1") != key("fd00:224::/32+", "10.0.0.1")

@@ -64,8 +64,11 @@ def _canon_obj(x: Any, t: type, names: set[str], memo: Any) -> Any:
         return (t.__name__, x.name)
     if isinstance(x, int):  # Quad, Ec, Rd: an int with a meaning
         return (t.__name__, int(x))
-    if isinstance(x, _ADDR):
-        return (t.__name__, str(x))
+    if isinstance(x, _ADDR):  # by value, not by text: formatting an IPv6 address is slow
+        if t is ipaddress.IPv4Network or t is ipaddress.IPv6Network:
+            a = x.network_address
+            return (t.__name__, int(a), x.prefixlen, getattr(a, "scope_id", None))
+        return (t.__name__, int(x), getattr(x, "scope_id", None))
     if isinstance(x, tuple):  # NamedTuples (Pair, Lc, EnumV), community lists
         return (t.__name__,) + tuple(_canon(v, names, memo) for v in x)
     if isinstance(x, list):
