@@ -29,6 +29,7 @@ the destination node by forwarding over the simulated kernel tables, or when Cil
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -154,7 +155,7 @@ class SnapshotState:
     """The simulated facts of one snapshot that `compare` reads, keyed for comparison (prefixes as network
     objects: formatting addresses costs more than comparing them; text is made only for what changed)."""
 
-    sessions: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (state, reason)
+    sessions: dict[tuple[tuple[str, str], ...], tuple[str, str, str]] = field(default_factory=dict)  # -> (state, reason, id)
     routes: dict[tuple[str, Any], tuple[object, Any]] = field(default_factory=dict)  # (speaker, prefix) -> (key, Path)
     speakers: dict[str, tuple[str, str]] = field(default_factory=dict)  # speaker id -> (host, daemon)
     kernel: dict[tuple[str, str, Any], tuple[object, list[Any]]] = field(default_factory=dict)  # -> (key, entries)
@@ -287,7 +288,7 @@ def _simulated(snap: "Snapshot", st: SnapshotState, nodes: list[Any]) -> None:
     res = snap.simulate()
     cp = snap.control_plane()
     for s in res.sessions:
-        st.sessions[s.id] = (s.state, s.reason)
+        st.sessions[_session_key(s)] = (s.state, s.reason, s.id)
     for sid, sp in res.speakers.items():
         st.speakers[sid] = (sp.host, sp.daemon.value)
         for prefix, path in res.best.get(sid, {}).items():
@@ -329,15 +330,16 @@ def compare(before: "Snapshot", after: "Snapshot", *, findings: bool = True, bef
     the checks are not run (a repair's verification runs them only for candidates that restore pairs)."""
     a, b = state(before), state(after)
     d = SnapshotDiff()
-    for sid in sorted(a.sessions.keys() | b.sessions.keys()):
-        x, y = a.sessions.get(sid), b.sessions.get(sid)
-        if x != y and (x is None or y is None or x[0] != y[0] or x[1] != y[1]):
-            d.sessions.append(SessionChange(sid, x[0] if x else None, y[0] if y else None, x[1] if x else "",
-                                            y[1] if y else ""))
+    for key in sorted(a.sessions.keys() | b.sessions.keys()):
+        x, y = a.sessions.get(key), b.sessions.get(key)
+        if x is None or y is None or x[0] != y[0] or x[1] != y[1]:
+            d.sessions.append(SessionChange((y or x)[2], x[0] if x else None, y[0] if y else None,  # type: ignore[index]
+                                            x[1] if x else "", y[1] if y else ""))
     pods = a.pod_cidrs | b.pod_cidrs
     speakers = {**a.speakers, **b.speakers}
     changed = [k for k in a.routes.keys() | b.routes.keys()
-               if k not in a.routes or k not in b.routes or a.routes[k][0] != b.routes[k][0]]
+               if k not in a.routes or k not in b.routes or (
+                   a.routes[k][0] != b.routes[k][0] and not _same_but_names(a.routes[k][1], b.routes[k][1]))]
     for key in sorted(changed, key=_route_order):
         x, y = a.routes.get(key), b.routes.get(key)
         host, daemon = speakers.get(key[0], ("", ""))
@@ -369,6 +371,27 @@ def add_findings(d: SnapshotDiff, before: "Report", after: "Report") -> Snapshot
                                    for i in new.keys() - old.keys())
     d.findings_compared = True
     return d
+
+
+def _session_key(s: Any) -> tuple[tuple[str, str], ...]:
+    """A session by its two ends (speaker and the address it peers with), in either order, not by the
+    names of the peer configs: a node's session that moves from a listen range to an explicit neighbor
+    (SEC001's fix) is the same session."""
+    return tuple(sorted((e.speaker.id, str(e.remote_address) if e.remote_address is not None else f"peer {e.peer.name}")
+                        for e in (s.a, s.b) if e is not None))
+
+
+def _same_but_names(x: Any, y: Any) -> bool:
+    """Two best paths that differ only in what the peer configs are called (the route's protocol name,
+    the session's id in its source): the same route from the same neighbor address."""
+    if x.local != y.local or x.valid != y.valid or x.peer_address != y.peer_address:
+        return False
+    if x.source != y.source and not (x.source.startswith("session:") and y.source.startswith("session:")):
+        return False
+    rx, ry = x.route, y.route
+    if rx.source_name != ry.source_name:
+        rx, ry = dataclasses.replace(rx, source_name=""), dataclasses.replace(ry, source_name="")
+    return bool(rx == ry)
 
 
 def _kernel_texts(entries: list[Any]) -> str:

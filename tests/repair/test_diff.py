@@ -81,3 +81,37 @@ def test_json_is_deterministic_and_complete(tmp_path) -> None:  # type: ignore[n
     speakers = [r["speaker"] for r in doc["routes"]]
     assert speakers == sorted(speakers)
     assert BAD not in a  # structures, not rendered configuration text
+
+
+def test_sessions_and_paths_are_compared_by_their_ends_not_by_peer_names() -> None:
+    """SEC001's own fix on seed004 turns pve01's listen-range peers into explicit neighbors: the same sessions
+    (the ends swap sides in the session's id) and the same best paths (only the peer configs' names differ),
+    so no regression, no side effect; the finding is resolved."""
+    from pathlib import Path
+
+    from podpath.whatif import apply_patch
+
+    root = Path(__file__).resolve().parents[2] / "examples" / "seed004-bgp-pod-cidr" / "complete"
+    snap = podpath.load(root)
+    fix = next(f for f in snap.check(["SEC001"]).findings if f.subject.startswith("pve01")).fix
+    fixed = podpath.load(root, overlay=apply_patch(snap, fix.diff, "fix.diff"))
+    before_ids = {s.id for s in snap.simulate().sessions}
+    after_ids = {s.id for s in fixed.simulate().sessions}
+    assert before_ids != after_ids  # the ids name the peer configs: they do change
+    d = compare(snap, fixed)
+    assert d.sessions == [] and d.routes == [] and d.kernel == []
+    assert not d.regressions() and not d.side_effects()
+    assert [f.id for f in d.findings_resolved] == ["SEC001:pve01/frr@vrf_evpnz1:ipv6"]
+
+
+def test_a_session_that_really_goes_down_is_still_a_regression() -> None:
+    """Keyed by its ends, a session whose neighbor address changes is another session: the old one is lost."""
+    root = HEALTHY
+    snap = podpath.load(root)
+    files = [f for f in snap.texts if f.startswith("frr/")]
+    text = snap.texts[files[0]]
+    addr = next(s.b.remote_address for s in snap.simulate().sessions if s.b is not None and s.up
+                and s.a.speaker.host != s.b.speaker.host and str(s.b.remote_address) in text)
+    moved = podpath.load(root, overlay={files[0]: text.replace(f"neighbor {addr} ", f"neighbor 192.0.2.99 ")})
+    d = compare(snap, moved)
+    assert any(c.kind == "session-down" for c in d.regressions())
