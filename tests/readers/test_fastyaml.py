@@ -214,3 +214,15 @@ def _stream(draw: Any) -> str:
 @given(_stream())
 def test_generated_documents_read_the_same(text: str) -> None:
     compare(text)
+
+
+@pytest.mark.parametrize("value", ["-_", "_", "+__", "-_x"])
+def test_an_integer_looking_scalar_without_digits_is_a_string(value: str) -> None:
+    """ruamel's YAML 1.2 integer pattern takes `-_` and fails building it (IndexError); Go's YAML readers
+    (Kubernetes, Helm) read a string. Both readers say so, with no diagnostic."""
+    text = f"a: {value}\nb: [{value}, 1_0]\n"
+    for load in (load_documents, load_documents_ruamel):
+        d = Diagnostics()
+        docs = load(text, "v.yaml", d)
+        assert docs is not None and not list(d), (load, list(d))
+        assert docs[0].data["a"] == value and list(docs[0].data["b"]) == [value, 10]

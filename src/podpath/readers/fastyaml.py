@@ -23,6 +23,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, Format, LineCol
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import implicit_resolvers
 from ruamel.yaml.scalarstring import LiteralScalarString
@@ -105,6 +106,27 @@ def _resolve(value: str) -> str:
     return tag
 
 
+class Constructor(RoundTripConstructor):  # type: ignore[misc]
+    """ruamel's round-trip constructor, except that a plain scalar its YAML 1.2 integer pattern takes
+    without holding a digit (`-_`, `_`, `+__`) is a string, as Go's YAML readers (Kubernetes, Helm) read
+    it: ruamel fails on it (IndexError in construct_yaml_int)."""
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        if isinstance(node.value, str) and not any(ch.isdigit() for ch in node.value):
+            return self.construct_yaml_str(node)
+        return super().construct_yaml_int(node)
+
+
+Constructor.add_constructor("tag:yaml.org,2002:int", Constructor.construct_yaml_int)
+
+
+def rt_yaml() -> YAML:
+    """A round-trip YAML instance with podpath's Constructor."""
+    y = YAML(typ="rt")
+    y.Constructor = Constructor
+    return y
+
+
 _constructor: Any = None
 
 
@@ -113,7 +135,7 @@ def _ruamel_scalar(tag: str, value: str) -> Any:
     with their formatting attributes), from a plain scalar without anchor."""
     global _constructor
     if _constructor is None:
-        _constructor = YAML(typ="rt").constructor
+        _constructor = rt_yaml().constructor
     node = ScalarNode("tag:yaml.org,2002:" + tag, value)
     if tag == _INT:
         return _constructor.construct_yaml_int(node)

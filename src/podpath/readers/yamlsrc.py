@@ -95,7 +95,7 @@ class _BoundedComposer(Composer):  # type: ignore[misc]
 
 
 def _yaml() -> YAML:
-    y = YAML(typ="rt")
+    y = fastyaml.rt_yaml()
     y.allow_duplicate_keys = False
     y.Composer = _BoundedComposer
     return y
