@@ -19,8 +19,29 @@ pytestmark = [pytest.mark.lab,
 CASES = Path(__file__).resolve().parents[1] / "fixtures" / "lab"
 
 
-@pytest.mark.parametrize("name", ["multihop-one-side", "port-bird-local-port", "port-mismatch-passive"])
-def test_lab_matches_the_simulator(name: str) -> None:
-    r = subprocess.run([sys.executable, "-m", "podpath.cli", "lab", "compare", str(CASES / name)],
-                       capture_output=True, text=True, timeout=300)
+NAMES = ["multihop-one-side", "port-bird-local-port", "port-mismatch-passive"]
+
+
+def _compare(name: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "podpath.cli", "lab", "compare", str(CASES / name)],
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def compared(request: pytest.FixtureRequest) -> dict[str, subprocess.CompletedProcess[str]]:
+    """`podpath lab compare` of every selected case, side by side: each lab is a separate run (its own
+    namespaces, links and state, named by its run id), and a lab mostly waits for its daemons to converge, so
+    the three take little longer than one (the same pattern as tests/test_secrets.py's `outputs`)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    wanted = sorted({item.callspec.params["name"] for item in request.session.items
+                     if getattr(item, "module", None) is request.module and hasattr(item, "callspec")})
+    with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
+        done = {name: pool.submit(_compare, name) for name in wanted}
+        return {name: f.result() for name, f in done.items()}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_lab_matches_the_simulator(name: str, compared: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    r = compared[name]
     assert r.returncode == 0 and "0 difference(s)" in r.stdout, r.stdout + r.stderr

@@ -133,8 +133,10 @@ def all_pairs(res, net, nodes) -> dict[str, list[str]]:
 MAX_STEPS = 2_000  # simulation steps of a random cluster: 3x what the slowest converging seed takes
 
 
-@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("seed", [s if s < 20 else pytest.param(s, marks=pytest.mark.slow) for s in range(40)])
 def test_cohorts_give_the_per_speaker_result(seed: int) -> None:
+    """Random clusters: seeds 0-19 in the default run (14 converge, 6 oscillate: 0, 5, 9, 10, 16, 19), 20-39
+    under `-m slow` (~0.7 s each; 5 of them oscillate)."""
     speakers, net, extra, nodes = random_cluster(seed)
     # converging runs take a few hundred steps (at most 660 over these seeds, either mode); the limit only cuts
     # oscillating ones short (a quarter of the seeds: 20,000 steps cost them ~3 s, the same verdict)
