@@ -6,10 +6,19 @@ import textwrap
 from pathlib import Path
 from typing import Callable
 
+import os
+
 import pytest
+from hypothesis import settings
 
 import podpath
 from podpath.snapshot import Snapshot
+
+# Property tests draw the same examples on every run (a CI run is reproducible and never red by chance) and
+# keep no example database in the work tree; HYPOTHESIS_PROFILE=explore draws new ones (locally, to hunt).
+settings.register_profile("podpath", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "podpath"))
 
 
 @pytest.fixture(scope="session", autouse=True)
