@@ -288,7 +288,10 @@ def _simulated(snap: "Snapshot", st: SnapshotState, nodes: list[Any]) -> None:
     res = snap.simulate()
     cp = snap.control_plane()
     for s in res.sessions:
-        st.sessions[_session_key(s)] = (s.state, s.reason, s.id)
+        key = _session_key(s)
+        if key in st.sessions:  # two sessions with the same ends (a neighbor configured twice): by id
+            key = key + (("id", s.id),)
+        st.sessions[key] = (s.state, s.reason, s.id)
     for sid, sp in res.speakers.items():
         st.speakers[sid] = (sp.host, sp.daemon.value)
         for prefix, path in res.best.get(sid, {}).items():
